@@ -57,10 +57,15 @@ class Feed:
     last_success_at: datetime | None = None
     last_polled_at: datetime | None = None
     next_poll_at: datetime | None = None
+    # Set by errors, Retry-After and backoff: even `run --once --all` waits until then.
+    backoff_until: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
     error_count: int = 0
     items: int = 0
+    # When this feed last brought an item not seen before; the digest calls a
+    # feed "silent" when this is older than `digest.silent_days`.
+    last_item_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +78,7 @@ class Feed:
             "last_polled": iso(self.last_polled_at),
             "last_success": iso(self.last_success_at),
             "next_poll": iso(self.next_poll_at),
+            "backoff_until": iso(self.backoff_until),
             "interval": self.interval,
             "weight": self.weight,
             "lang": self.lang,
@@ -98,6 +104,25 @@ class IngestItem:
     content_hash: str
     analysis: Analysis | None = None
 
+    @property
+    def key(self) -> ItemKey:
+        return ItemKey(guid=self.guid, link=self.link, content_hash=self.content_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemKey:
+    """What storage needs to tell whether an incoming item is new, unchanged or edited."""
+
+    guid: str | None
+    link: str | None
+    content_hash: str
+
+
+class ItemState(StrEnum):
+    NEW = "new"  # this feed never carried it: match and store it
+    UNCHANGED = "unchanged"  # this feed already stored it with the same content: skip it
+    CHANGED = "changed"  # stored, but the content hash differs: an edited article
+
 
 @dataclass(frozen=True, slots=True)
 class PollRecord:
@@ -112,8 +137,11 @@ class PollRecord:
     bytes: int = 0
     error: str | None = None
     error_count: int = 0
+    backoff_until: datetime | None = None
+    # Validators to store; None keeps the stored ones unless clear_validators is set.
     etag: str | None = None
     last_modified: str | None = None
+    clear_validators: bool = False
     new_url: str | None = None  # a permanent redirect moved the feed
     items: tuple[IngestItem, ...] = ()
 
@@ -127,6 +155,32 @@ class PollSummary:
     updated_items: int = 0
     new_alerts: int = 0
     updated_alerts: int = 0
+    removed_alerts: int = 0  # an edit left the item matching nothing
+    linked_items: int = 0  # items another feed had already stored: only the link was recorded
+
+
+@dataclass(frozen=True, slots=True)
+class PollRun:
+    """One stored poll of one feed."""
+
+    feed_url: str
+    started_at: datetime
+    finished_at: datetime
+    http_status: int | None
+    bytes: int
+    new_items: int
+    error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feed_url": self.feed_url,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "http_status": self.http_status,
+            "bytes": self.bytes,
+            "new_items": self.new_items,
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +192,9 @@ class EvidenceView:
     rule_version: str
     match_spans: tuple[tuple[int, int], ...] = ()
     reasons: tuple[str, ...] = ()
+    status: str = ""  # this sentence's status: event or background
+    sentence_index: int = 0
+    strength: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +230,9 @@ class DeadlineView:
     due: date | datetime | None
     alert_id: int | None = None
     item_title: str | None = None
+    start: int | None = None  # offsets of the phrase in the item text
+    end: int | None = None
+    reason: str = ""
 
     @property
     def resolved(self) -> bool:

@@ -1,0 +1,274 @@
+"""One document in, one :class:`~indicators.types.Analysis` out.
+
+The engine splits the text into sentences, folds it once, finds every
+pattern that fires in each sentence, asks :mod:`indicators.context` whether
+each match reports an event or only background, finds deadlines, scores the
+result and tags topics. It is deterministic: the same document and rule set
+always give the same analysis, and nothing reads the clock.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from indicators.loader import load_indicators
+from indicators.model import Indicator, IndicatorSet
+from indicators.patterns import PatternHit, PatternMatcher
+from indicators.scoring import ScoringInput, score_document
+from indicators.text import WORD_PATTERN, Normalized, normalize, split_sentences
+from indicators.topics import Gazetteer
+from indicators.types import (
+    Analysis,
+    Deadline,
+    Document,
+    Evidence,
+    IndicatorResult,
+    Sentence,
+    Status,
+)
+
+try:
+    from indicators.context import classify_context
+except ModuleNotFoundError as exc:  # until indicators/context.py exists
+    if exc.name != "indicators.context":
+        raise
+
+    @dataclass(frozen=True, slots=True)
+    class _Verdict:
+        status: Status
+        reasons: tuple[str, ...] = ()
+
+    def classify_context(  # type: ignore[misc]
+        sentence: str,
+        match_start: int,
+        match_end: int,
+        *,
+        published: date | None,
+        previous: str | None = None,
+        checks: frozenset[str] = frozenset(),
+        lang: str | None = None,
+    ) -> _Verdict:
+        return _Verdict(Status.EVENT)
+
+
+try:
+    from indicators.deadlines import find_deadlines
+except ModuleNotFoundError as exc:  # until indicators/deadlines.py exists
+    if exc.name != "indicators.deadlines":
+        raise
+
+    def find_deadlines(  # type: ignore[misc]
+        sentences: Sequence[Sentence], *, published: date | None
+    ) -> list[Deadline]:
+        return []
+
+
+__all__ = ["Engine"]
+
+_MAX_CLASSIFIED = 4  # occurrences of one pattern checked for context in one sentence
+MATCH_SEPARATOR = " … "
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The folded words of the whole text and their spans in the folded text."""
+
+    texts: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+class Engine:
+    """Matches documents against an indicator set (and optionally tags topics)."""
+
+    def __init__(self, indicator_set: IndicatorSet, gazetteer: Gazetteer | None = None) -> None:
+        self._set = indicator_set
+        self._indicators = tuple(indicator_set)
+        self._matcher = PatternMatcher(self._indicators)
+        self._gazetteer = gazetteer
+
+    @classmethod
+    def from_directory(cls, indicators_dir: Path, topics_dir: Path | None = None) -> Engine:
+        """An engine for the rule files in ``indicators_dir`` (and topics in ``topics_dir``)."""
+        gazetteer = Gazetteer.load(topics_dir) if topics_dir is not None else None
+        return cls(load_indicators(indicators_dir), gazetteer)
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return self._indicators
+
+    @property
+    def indicator_set(self) -> IndicatorSet:
+        return self._set
+
+    @property
+    def gazetteer(self) -> Gazetteer | None:
+        return self._gazetteer
+
+    def analyze(self, doc: Document) -> Analysis:
+        text = doc.text
+        sentences = split_sentences(text, has_title=bool(doc.title.strip()))
+        published = doc.published_date
+        lang = _language(doc.lang)
+        norm = normalize(text)
+        folded_words = _words(norm.text)
+
+        evidence: dict[int, list[Evidence]] = {}
+        for position, sentence in enumerate(sentences):
+            first, last = _sentence_words(norm, folded_words, sentence)
+            if first == last:
+                continue
+            hits = self._matcher.match(folded_words.texts[first:last], lang)
+            if not hits:
+                continue
+            previous = sentences[position - 1] if position > 0 else None
+            previous_text = previous.text if previous and not previous.is_title else None
+            by_indicator: dict[int, list[PatternHit]] = {}
+            for hit in hits:
+                by_indicator.setdefault(hit.indicator, []).append(hit)
+            for number, indicator_hits in by_indicator.items():
+                evidence.setdefault(number, []).append(
+                    self._evidence(
+                        self._indicators[number],
+                        indicator_hits,
+                        sentence,
+                        (norm, folded_words, first),
+                        published=published,
+                        previous=previous_text,
+                        lang=lang,
+                    )
+                )
+
+        inputs = []
+        for number, items in evidence.items():
+            indicator = self._indicators[number]
+            status = (
+                Status.EVENT if any(e.status is Status.EVENT for e in items) else Status.BACKGROUND
+            )
+            inputs.append(
+                ScoringInput(
+                    indicator.id, indicator.title, indicator.severity, status, tuple(items)
+                )
+            )
+        card, points = score_document(inputs, source_weight=doc.source_weight)
+        results = sorted(
+            (
+                IndicatorResult(
+                    item.indicator_id,
+                    item.title,
+                    item.status,
+                    points[item.indicator_id],
+                    item.evidence,
+                )
+                for item in inputs
+            ),
+            key=lambda r: (-r.score, r.id),
+        )
+        deadlines = find_deadlines(sentences, published=published)
+        topics = self._gazetteer.tag(text) if self._gazetteer is not None else ()
+        return Analysis(
+            text=text,
+            indicators=tuple(results),
+            deadlines=tuple(deadlines),
+            topics=topics,
+            score=card,
+            sentences=tuple(sentences),
+        )
+
+    def _evidence(
+        self,
+        indicator: Indicator,
+        hits: Sequence[PatternHit],
+        sentence: Sentence,
+        where: tuple[Normalized, _Words, int],
+        *,
+        published: date | None,
+        previous: str | None,
+        lang: str | None,
+    ) -> Evidence:
+        """One Evidence for an indicator in a sentence, from all its patterns that fired there."""
+        norm, folded_words, first = where
+
+        def original(word_range: tuple[int, int]) -> tuple[int, int]:
+            start = folded_words.starts[first + word_range[0]]
+            end = folded_words.ends[first + word_range[1]]
+            return norm.span(start, end)
+
+        checks = indicator.context.enabled
+        verdicts = []  # (is_event, strength, reasons) per pattern
+        for hit in hits:
+            reasons: tuple[str, ...] = ()
+            is_event = False
+            for occurrence in hit.occurrences[:_MAX_CLASSIFIED]:
+                start, end = original(occurrence)
+                verdict = classify_context(
+                    sentence.text,
+                    start - sentence.start,
+                    end - sentence.start,
+                    published=published,
+                    previous=previous,
+                    checks=checks,
+                    lang=lang,
+                )
+                if verdict.status is Status.EVENT:
+                    is_event, reasons = True, verdict.reasons
+                    break
+                reasons = reasons or verdict.reasons
+            verdicts.append((is_event, hit.strength, reasons))
+        # An event beats background; among equals the strongest pattern speaks.
+        is_event, strength, reasons = max(verdicts, key=lambda v: (v[0], v[1]))
+        spans = _merge_spans(original(span) for hit in hits for span in hit.spans)
+        return Evidence(
+            indicator_id=indicator.id,
+            rule_version=indicator.version,
+            status=Status.EVENT if is_event else Status.BACKGROUND,
+            sentence=sentence.text,
+            start=sentence.start,
+            end=sentence.end,
+            match=MATCH_SEPARATOR.join(norm.original[a:b] for a, b in spans),
+            match_spans=spans,
+            sentence_index=sentence.index,
+            reasons=reasons,
+            strength=strength,
+        )
+
+
+def _language(lang: str | None) -> str | None:
+    """``"en-GB"`` → ``"en"``; anything that is not a language code → unknown."""
+    if not lang:
+        return None
+    code = lang.strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) == 2 and code.isalpha() else None
+
+
+def _words(folded: str) -> _Words:
+    texts, starts, ends = [], [], []
+    for found in WORD_PATTERN.finditer(folded):
+        texts.append(found.group())
+        start, end = found.span()
+        starts.append(start)
+        ends.append(end)
+    return _Words(texts, starts, ends)
+
+
+def _sentence_words(norm: Normalized, folded_words: _Words, sentence: Sentence) -> tuple[int, int]:
+    """The indexes ``[first, last)`` of the words inside ``sentence``."""
+    folded_start = bisect_left(norm.offsets, sentence.start)
+    folded_end = bisect_left(norm.offsets, sentence.end)
+    first = bisect_left(folded_words.starts, folded_start)
+    last = bisect_left(folded_words.starts, folded_end, lo=first)
+    return first, last
+
+
+def _merge_spans(spans: Sequence[tuple[int, int]] | object) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):  # type: ignore[call-overload]
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)

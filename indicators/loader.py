@@ -1,0 +1,538 @@
+"""Rule files to an :class:`~indicators.model.IndicatorSet`, with every error at once.
+
+Loading has three steps, each of which records issues instead of stopping:
+
+1. YAML is composed into nodes and turned into plain data while remembering
+   the line of every key and list item; duplicate keys are issues.
+2. Each indicator is checked against the file schema below (pydantic, no
+   unknown keys, strict types); pydantic's error locations are mapped back to
+   YAML lines.
+3. The checked data becomes frozen :mod:`indicators.model` objects; term
+   syntax, ``none`` placement, duplicate pattern ids and duplicate indicator
+   ids across files are checked on the way.
+
+If anything was wrong, one :class:`~indicators.errors.RuleSetError` lists
+every issue of every file as ``path:line: [indicator] message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationError,
+)
+
+from indicators.errors import RuleIssue, RuleSetError
+from indicators.model import (
+    AllOf,
+    AnyOf,
+    ContextChecks,
+    Example,
+    Examples,
+    Indicator,
+    IndicatorSet,
+    Near,
+    Node,
+    NoneOf,
+    Pattern,
+    Term,
+)
+from indicators.patterns import TermSyntaxError, parse_term
+
+__all__ = ["StrictSpec", "YamlFile", "check", "load_indicators", "read_yaml", "rule_files"]
+
+YamlPath = tuple[str | int, ...]
+_MAX_NODES = 100_000  # aliases can make a small file expand enormously
+
+
+# --- YAML with lines ---------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe YAML; the composed node tree keeps each key's and item's line."""
+
+
+@dataclass(frozen=True, slots=True)
+class YamlFile:
+    """Plain data read from a YAML file, with the line of every key and list item."""
+
+    path: Path
+    data: Any
+    lines: dict[YamlPath, int]
+
+    def line(self, path: YamlPath) -> int:
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def read_yaml(path: Path, issues: list[RuleIssue]) -> YamlFile | None:
+    """Read one YAML file; problems go to ``issues`` and the result is None if unusable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        issues.append(RuleIssue(path, 1, f"cannot read file: {exc}"))
+        return None
+    loader = _LineLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        issues.append(RuleIssue(path, line, f"invalid YAML: {problem}"))
+        return None
+    finally:
+        loader.dispose()
+    lines: dict[YamlPath, int] = {(): 1}
+    if root is None:
+        return YamlFile(path, None, lines)
+    counter = [0]
+    try:
+        data = _to_data(root, (), lines, issues, path, loader, counter)
+    except yaml.YAMLError as exc:
+        issues.append(RuleIssue(path, 1, f"invalid YAML: {exc}"))
+        return None
+    return YamlFile(path, data, lines)
+
+
+def _to_data(
+    node: yaml.Node,
+    at: YamlPath,
+    lines: dict[YamlPath, int],
+    issues: list[RuleIssue],
+    path: Path,
+    loader: _LineLoader,
+    counter: list[int],
+) -> Any:
+    counter[0] += 1
+    if counter[0] > _MAX_NODES:
+        raise yaml.YAMLError(f"more than {_MAX_NODES} values (aliases expanding?)")
+    lines.setdefault(at, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                issues.append(RuleIssue(path, line, "a key must be a plain value"))
+                continue
+            key = loader.construct_object(key_node)
+            if key in result:
+                first = lines[(*at, key)]
+                issues.append(
+                    RuleIssue(path, line, f"duplicate key {key!r} (first on line {first})")
+                )
+                continue
+            lines[(*at, key)] = line
+            result[key] = _to_data(value_node, (*at, key), lines, issues, path, loader, counter)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _to_data(item, (*at, i), lines, issues, path, loader, counter)
+            for i, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node)
+
+
+# --- pydantic errors to lines ------------------------------------------------
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def check(
+    model: type[_M],
+    source: YamlFile,
+    at: YamlPath,
+    issues: list[RuleIssue],
+    indicator_id: str | None = None,
+) -> _M | None:
+    """Validate the data at ``at`` against ``model``; each error becomes an issue with its line."""
+    data = source.data
+    for step in at:
+        data = data[step]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where, line = _locate(source, at, data, error["loc"])
+            issues.append(RuleIssue(source.path, line, _message(error, where), indicator_id))
+        return None
+
+
+def _locate(source: YamlFile, at: YamlPath, data: Any, loc: tuple[Any, ...]) -> tuple[str, int]:
+    """Follow a pydantic location through the data (skipping union tags) to a YAML line."""
+    path = at
+    readable = ""
+    for step in loc:
+        if isinstance(data, dict) and step in data:
+            data = data[step]
+            readable += f".{step}" if readable else str(step)
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+            readable += f"[{step}]"
+        else:
+            continue
+        path = (*path, step)
+    return readable, source.line(path)
+
+
+def _message(error: Any, where: str) -> str:
+    kind = error["type"]
+    last = error["loc"][-1] if error["loc"] else ""
+    parent = where.rsplit(".", 1)[0] if "." in where else ""
+    if kind == "extra_forbidden":
+        return f"unknown key {last!r}" + (f" in {parent}" if parent else "")
+    if kind == "missing":
+        return f"missing key {last!r}" + (f" in {where}" if where else "")
+    if kind == "node_shape":
+        got = _short(error["input"])
+        return f"{where}: expected a term or a mapping with one key of {_NODE_NAMES}; got {got}"
+    if kind == "terms_shape":
+        return f"{where}: 'any' takes a list of nodes or a mapping of language code to terms"
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}{error['msg']}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping with keys " + ", ".join(repr(k) for k in value) if value else "{}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- the rule-file schema ----------------------------------------------------
+
+
+class StrictSpec(BaseModel):
+    """A YAML mapping checked strictly: no unknown keys, no type coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+TermList = Annotated[list[str], Field(min_length=1)]
+_NODE_KEYS = ("any", "all", "near", "none")
+_NODE_NAMES = "any, all, near, none"
+
+
+def _node_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "term"
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _NODE_KEYS:
+        return str(next(iter(value)))
+    if isinstance(value, BaseModel):  # already validated
+        return next(k for k in _NODE_KEYS if k in type(value).model_fields)
+    return None
+
+
+def _terms_kind(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "langs"
+    return None
+
+
+class AnySpec(StrictSpec):
+    any: Annotated[
+        Annotated[list[NodeSpec], Tag("list"), Field(min_length=1)]
+        | Annotated[
+            dict[LangCode, Annotated[list[str], Field(min_length=1)]],
+            Tag("langs"),
+            Field(min_length=1),
+        ],
+        Discriminator(
+            _terms_kind, custom_error_type="terms_shape", custom_error_message="bad terms"
+        ),
+    ]
+
+
+class AllSpec(StrictSpec):
+    all: Annotated[list[NodeSpec], Field(min_length=1)]
+
+
+class NearBody(StrictSpec):
+    within: Annotated[int, Field(ge=1, le=50)]
+    ordered: bool = False
+    of: Annotated[list[NodeSpec], Field(min_length=2)]
+
+
+class NearSpec(StrictSpec):
+    near: NearBody
+
+
+class NoneSpec(StrictSpec):
+    none: Annotated[list[NodeSpec], Field(min_length=1)]
+
+
+NodeSpec = Annotated[
+    Annotated[str, Tag("term")]
+    | Annotated[AnySpec, Tag("any")]
+    | Annotated[AllSpec, Tag("all")]
+    | Annotated[NearSpec, Tag("near")]
+    | Annotated[NoneSpec, Tag("none")],
+    Discriminator(_node_kind, custom_error_type="node_shape", custom_error_message="bad node"),
+]
+
+
+class PatternSpec(StrictSpec):
+    id: Identifier
+    strength: Annotated[float, Field(ge=0, le=1)] = 1.0
+    match: NodeSpec
+    unless: NodeSpec | None = None
+
+
+class ContextSpec(StrictSpec):
+    negation: bool = True
+    hedging: bool = True
+    history: bool = True
+
+
+class ExamplesSpec(StrictSpec):
+    match: list[str] = []
+    background: list[str] = []
+    no_match: list[str] = []
+
+
+class IndicatorSpec(StrictSpec):
+    id: Identifier
+    title: NonEmpty
+    description: str = ""
+    severity: Annotated[float, Field(ge=0, le=10)]
+    cameo: list[str] = []
+    plover: str | None = None
+    context: ContextSpec = ContextSpec()
+    patterns: Annotated[list[PatternSpec], Field(min_length=1)]
+    false_positives: list[str] = []
+    examples: ExamplesSpec = ExamplesSpec()
+
+
+for _spec in (AnySpec, AllSpec, NearBody, NearSpec, NoneSpec, PatternSpec, IndicatorSpec):
+    _spec.model_rebuild()
+
+
+# --- building the model ------------------------------------------------------
+
+
+def rule_files(paths: Path | Iterable[Path], issues: list[RuleIssue]) -> list[Path]:
+    """The YAML files named by ``paths`` (directories are expanded, sorted by name)."""
+    found: list[Path] = []
+    for path in [paths] if isinstance(paths, Path) else paths:
+        if path.is_dir():
+            files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not files:
+                issues.append(RuleIssue(path, 1, "no .yaml files in this directory"))
+            found.extend(files)
+        elif path.is_file():
+            found.append(path)
+        else:
+            issues.append(RuleIssue(path, 1, "no such file or directory"))
+    return found
+
+
+def load_indicators(paths: Path | Iterable[Path]) -> IndicatorSet:
+    """Load rule files (or directories of them); raise :class:`RuleSetError` listing every issue."""
+    issues: list[RuleIssue] = []
+    indicators: list[Indicator] = []
+    seen: dict[str, Indicator] = {}
+    for path in rule_files(paths, issues):
+        for indicator in _load_file(path, issues):
+            first = seen.get(indicator.id)
+            if first is not None:
+                issues.append(
+                    RuleIssue(
+                        path,
+                        indicator.line,
+                        f"duplicate indicator id (first defined at {first.location})",
+                        indicator.id,
+                    )
+                )
+                continue
+            seen[indicator.id] = indicator
+            indicators.append(indicator)
+    if issues:
+        raise RuleSetError(issues)
+    return IndicatorSet(indicators)
+
+
+def _load_file(path: Path, issues: list[RuleIssue]) -> list[Indicator]:
+    source = read_yaml(path, issues)
+    if source is None:
+        return []
+    data = source.data
+    if not isinstance(data, dict) or "indicators" not in data:
+        issues.append(RuleIssue(path, 1, "a rule file is a mapping with the key 'indicators'"))
+        return []
+    for key in data:
+        if key != "indicators":
+            issues.append(RuleIssue(path, source.line((key,)), f"unknown key {key!r}"))
+    items = data["indicators"]
+    if not isinstance(items, list) or not items:
+        issues.append(
+            RuleIssue(path, source.line(("indicators",)), "'indicators' must be a non-empty list")
+        )
+        return []
+    built = []
+    for position, item in enumerate(items):
+        indicator_id = item.get("id") if isinstance(item, dict) else None
+        indicator_id = indicator_id if isinstance(indicator_id, str) else None
+        spec = check(IndicatorSpec, source, ("indicators", position), issues, indicator_id)
+        if spec is not None:
+            indicator = _build(spec, source, ("indicators", position), issues)
+            if indicator is not None:
+                built.append(indicator)
+    return built
+
+
+def rule_version(spec: IndicatorSpec) -> str:
+    """12 hex of the SHA-256 of the canonical definition (id, severity, context, patterns)."""
+    canonical = {
+        "id": spec.id,
+        "severity": spec.severity,
+        "context": spec.context.model_dump(mode="json"),
+        "patterns": [p.model_dump(mode="json", exclude_none=True) for p in spec.patterns],
+    }
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:12]
+
+
+def _build(
+    spec: IndicatorSpec, source: YamlFile, at: YamlPath, issues: list[RuleIssue]
+) -> Indicator | None:
+    count = len(issues)
+    builder = _NodeBuilder(source, issues, spec.id)
+    patterns = []
+    pattern_ids: dict[str, int] = {}
+    for i, pattern in enumerate(spec.patterns):
+        here = (*at, "patterns", i)
+        line = source.line(here)
+        first = pattern_ids.get(pattern.id)
+        if first is not None:
+            issues.append(
+                RuleIssue(
+                    source.path,
+                    line,
+                    f"duplicate pattern id {pattern.id!r} (first on line {first})",
+                    spec.id,
+                )
+            )
+        pattern_ids.setdefault(pattern.id, line)
+        match = builder.node(pattern.match, (*here, "match"), root=True)
+        unless = (
+            builder.node(pattern.unless, (*here, "unless"), root=True)
+            if pattern.unless is not None
+            else None
+        )
+        if match is not None:
+            patterns.append(
+                Pattern(
+                    id=pattern.id, strength=pattern.strength, match=match, unless=unless, line=line
+                )
+            )
+    if len(issues) > count:
+        return None
+
+    def examples(texts: list[str], key: YamlPath) -> tuple[Example, ...]:
+        return tuple(
+            Example(text=text, line=source.line((*at, *key, i))) for i, text in enumerate(texts)
+        )
+
+    return Indicator(
+        id=spec.id,
+        title=spec.title,
+        description=" ".join(spec.description.split()),
+        severity=spec.severity,
+        cameo=tuple(spec.cameo),
+        plover=spec.plover,
+        context=ContextChecks(**spec.context.model_dump()),
+        patterns=tuple(patterns),
+        false_positives=examples(spec.false_positives, ("false_positives",)),
+        examples=Examples(
+            match=examples(spec.examples.match, ("examples", "match")),
+            background=examples(spec.examples.background, ("examples", "background")),
+            no_match=examples(spec.examples.no_match, ("examples", "no_match")),
+        ),
+        version=rule_version(spec),
+        path=source.path,
+        line=source.line(at),
+    )
+
+
+class _NodeBuilder:
+    """Checked node data to model nodes, reporting term syntax and misplaced ``none``."""
+
+    def __init__(self, source: YamlFile, issues: list[RuleIssue], indicator_id: str | None) -> None:
+        self.source = source
+        self.issues = issues
+        self.indicator_id = indicator_id
+
+    def issue(self, at: YamlPath, message: str) -> None:
+        self.issues.append(
+            RuleIssue(self.source.path, self.source.line(at), message, self.indicator_id)
+        )
+
+    def term(self, text: str, at: YamlPath, lang: str | None) -> Term | None:
+        try:
+            parse_term(text)
+        except TermSyntaxError as exc:
+            self.issue(at, str(exc))
+            return None
+        return Term(text=text, lang=lang, line=self.source.line(at))
+
+    def node(
+        self, spec: Any, at: YamlPath, *, root: bool = False, in_all: bool = False
+    ) -> Node | None:
+        line = self.source.line(at)
+        if isinstance(spec, str):
+            return self.term(spec, at, None)
+        if isinstance(spec, AnySpec):
+            if isinstance(spec.any, dict):
+                parts: list[Node | None] = [
+                    self.term(text, (*at, "any", lang, i), lang)
+                    for lang, texts in spec.any.items()
+                    for i, text in enumerate(texts)
+                ]
+            else:
+                parts = [self.node(p, (*at, "any", i)) for i, p in enumerate(spec.any)]
+            return _complete(parts, lambda ps: AnyOf(parts=ps, line=line))
+        if isinstance(spec, AllSpec):
+            parts = [self.node(p, (*at, "all", i), in_all=True) for i, p in enumerate(spec.all)]
+            if all(isinstance(p, NoneOf) for p in parts if p is not None) and all(parts):
+                self.issue(at, "'all' needs at least one part that is not 'none'")
+                return None
+            return _complete(parts, lambda ps: AllOf(parts=ps, line=line))
+        if isinstance(spec, NearSpec):
+            body = spec.near
+            parts = [self.node(p, (*at, "near", "of", i)) for i, p in enumerate(body.of)]
+            return _complete(
+                parts,
+                lambda ps: Near(within=body.within, ordered=body.ordered, parts=ps, line=line),
+            )
+        assert isinstance(spec, NoneSpec)
+        if not in_all:
+            where = "at the top of a pattern" if root else "here"
+            self.issue(at, f"'none' cannot stand {where}; use it inside 'all' to exclude words")
+            return None
+        parts = [self.node(p, (*at, "none", i)) for i, p in enumerate(spec.none)]
+        return _complete(parts, lambda ps: NoneOf(parts=ps, line=line))
+
+
+def _complete(parts: list[Node | None], make: Any) -> Node | None:
+    if any(p is None for p in parts):
+        return None
+    return make(tuple(parts))

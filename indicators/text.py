@@ -1,0 +1,333 @@
+"""Text folding, word spans and sentence splitting.
+
+Folding makes case, diacritics, script, quote style and dash style irrelevant
+to matching: ``"Vučić’s"`` and ``"ВУЧИЋ'S"`` both fold to ``"vucic's"``. Every
+folded character remembers which original character it came from, so a match
+found in folded text is reported as a span of the text as written.
+
+Folding runs on every item, so it is built for speed: a translation table
+precomputed for the scripts news is written in handles nearly all text in one
+``str.translate`` call; only characters whose folding changes the length
+(``ß`` → ``ss``, ``љ`` → ``lj``, combining marks → nothing) or lie outside the
+table take the slow, per-character path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indicators.types import Sentence
+
+__all__ = ["WORD_PATTERN", "Normalized", "fold", "normalize", "split_sentences", "words"]
+
+# Characters folded before Unicode decomposition: quotes, dashes, letters with
+# strokes that NFKD leaves alone, and Cyrillic (Serbian, Macedonian, Russian,
+# Ukrainian) transliterated the way Serbian Latin spells it, without diacritics.
+_QUOTES = {c: "'" for c in "’‘‛`´′‹›"} | {c: '"' for c in "“”„‟«»″"}
+_DASHES = {c: "-" for c in "‐‑‒–—―−﹘﹣－"}
+_STROKES = {
+    "đ": "dj",
+    "Đ": "dj",
+    "ł": "l",
+    "Ł": "l",
+    "ø": "o",
+    "Ø": "o",
+    "æ": "ae",
+    "Æ": "ae",
+    "œ": "oe",
+    "Œ": "oe",
+    "ı": "i",
+    "ħ": "h",
+    "Ħ": "h",
+    "ŧ": "t",
+    "Ŧ": "t",
+    "ð": "d",
+    "Ð": "d",
+    "þ": "th",
+    "Þ": "th",
+    "ƒ": "f",
+}
+_CYRILLIC_LOWER = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ђ": "dj",
+    "е": "e",
+    "ж": "z",
+    "з": "z",
+    "и": "i",
+    "ј": "j",
+    "к": "k",
+    "л": "l",
+    "љ": "lj",
+    "м": "m",
+    "н": "n",
+    "њ": "nj",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "ћ": "c",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "c",
+    "џ": "dz",
+    "ш": "s",
+    # Macedonian
+    "ѓ": "gj",
+    "ќ": "kj",
+    "ѕ": "dz",
+    # Russian, Ukrainian, Belarusian
+    "й": "j",
+    "ё": "e",
+    "ы": "y",
+    "э": "e",
+    "ю": "ju",
+    "я": "ja",
+    "щ": "sc",
+    "ъ": "",
+    "ь": "",
+    "є": "je",
+    "і": "i",
+    "ї": "ji",
+    "ґ": "g",
+    "ў": "u",
+}
+_DIRECT: dict[str, str] = (
+    _QUOTES
+    | _DASHES
+    | _STROKES
+    | _CYRILLIC_LOWER
+    | {c.upper(): v for c, v in _CYRILLIC_LOWER.items()}
+)
+
+
+def _fold_char(char: str) -> str:
+    """The folded form of one character (possibly empty or several characters)."""
+    direct = _DIRECT.get(char)
+    if direct is not None:
+        return direct
+    if unicodedata.combining(char):
+        return ""
+    out = _strip_marks(unicodedata.normalize("NFKD", char)).casefold()
+    # casefold can produce decomposable or further-mapped characters (e.g. "İ").
+    out = _strip_marks(unicodedata.normalize("NFKD", out))
+    return "".join(_DIRECT.get(c, c) for c in out)
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+# The table covers the Basic Multilingual Plane up to CJK (Latin, Greek,
+# Cyrillic, Arabic, punctuation, symbols), Latin ligatures and full-width forms.
+_TABLE_RANGES = ((0x0000, 0x3000), (0xFB00, 0xFB50), (0xFE50, 0xFE70), (0xFF00, 0xFFF0))
+
+
+def _build_tables() -> tuple[dict[int, str], str]:
+    table: dict[int, str] = {}
+    irregular: list[int] = []
+    for low, high in _TABLE_RANGES:
+        for code in range(low, high):
+            char = chr(code)
+            folded = _fold_char(char)
+            if folded != char:
+                table[code] = folded
+            if len(folded) != 1 or unicodedata.combining(char):
+                irregular.append(code)
+    return table, _char_class(irregular)
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regex character class for the given code points, written as ranges."""
+    parts: list[str] = []
+    start = prev = codes[0]
+    for code in [*codes[1:], -2]:
+        if code == prev + 1:
+            prev = code
+            continue
+        parts.append(
+            re.escape(chr(start))
+            if start == prev
+            else f"{re.escape(chr(start))}-{re.escape(chr(prev))}"
+        )
+        start = prev = code
+    return "".join(parts)
+
+
+_TABLE, _IRREGULAR_CLASS = _build_tables()
+_OUTSIDE_TABLE = "".join(
+    f"{re.escape(chr(high))}-{re.escape(chr(low - 1))}"
+    for (_, high), (low, _) in zip(_TABLE_RANGES, [*_TABLE_RANGES[1:], (0x110000, 0)], strict=True)
+)
+_COMBINING = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+# A base character followed by combining marks is folded as its NFC form, so
+# NFD input ("и" + breve) folds like NFC input ("й" → "j"). Any other character
+# whose folding changes the length, or that the table does not cover, is
+# folded one by one.
+_SLOW = re.compile(f"(?s:.)[{_COMBINING}]+|[{_IRREGULAR_CLASS}{_OUTSIDE_TABLE}]")
+_ASCII_TABLE = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {ord("`"): "'"}
+
+
+@lru_cache(maxsize=4096)
+def _fold_cluster(cluster: str) -> str:
+    composed = unicodedata.normalize("NFC", cluster)
+    return "".join(_fold_char(c) for c in composed)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A folded string and, for each of its characters, the index it came from in the original."""
+
+    original: str
+    text: str
+    offsets: Sequence[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of folded ``text[start:end]`` (``start < end``).
+
+        The end takes in combining marks that follow the last character, so a
+        word written in decomposed form is reported whole.
+        """
+        orig_start = self.offsets[start]
+        orig_end = self.offsets[end - 1] + 1
+        original = self.original
+        while orig_end < len(original) and unicodedata.combining(original[orig_end]):
+            orig_end += 1
+        return orig_start, orig_end
+
+
+def normalize(text: str) -> Normalized:
+    """Fold ``text`` for matching and keep the map back to the original."""
+    if text.isascii():
+        return Normalized(text, text.translate(_ASCII_TABLE), range(len(text)))
+    if _SLOW.search(text) is None:
+        # Every character folds to exactly one character: the map is the identity.
+        return Normalized(text, text.translate(_TABLE), range(len(text)))
+    pieces: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for found in _SLOW.finditer(text):
+        start, end = found.span()
+        if start > pos:
+            pieces.append(text[pos:start].translate(_TABLE))
+            offsets.extend(range(pos, start))
+        chunk = found.group()
+        folded = _fold_cluster(chunk) if len(chunk) > 1 else _fold_char(chunk)
+        pieces.append(folded)
+        offsets.extend([start] * len(folded))
+        pos = end
+    if pos < len(text):
+        pieces.append(text[pos:].translate(_TABLE))
+        offsets.extend(range(pos, len(text)))
+    return Normalized(text, "".join(pieces), offsets)
+
+
+def fold(text: str) -> str:
+    """The folded form of ``text`` (see :func:`normalize`)."""
+    if text.isascii():
+        return text.translate(_ASCII_TABLE)
+    return normalize(text).text
+
+
+WORD_PATTERN = re.compile(r"[^\W_]+")  # a word: letters and digits
+
+
+def words(folded: str) -> list[tuple[int, int]]:
+    """Spans of the words (runs of letters and digits) of a folded string."""
+    return [m.span() for m in WORD_PATTERN.finditer(folded)]
+
+
+# --- sentences ---------------------------------------------------------------
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+# Sentence-final punctuation, closing quotes or brackets, then whitespace; or a line break.
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s|$)|\n""")
+_ABBREVIATION_LIST = """
+    mr mrs ms dr prof st no nos gen lt col sgt capt cpt maj adm gov sen rep rev fr jr sr
+    sq cf vs etc approx dept est inc ltd co corp jan feb mar apr jun jul aug sep sept oct
+    nov dec mt ft pp vol art br str ul tel e.g i.e u.s u.n u.k e.u a.m p.m u.s.a d.c
+"""
+_ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
+_TOKEN_BEFORE = re.compile(r"(\S+)$")
+
+
+def split_sentences(text: str, *, has_title: bool) -> list[Sentence]:
+    """Split ``text`` into trimmed sentences with offsets into ``text``.
+
+    With ``has_title`` the first paragraph is the title and one sentence.
+    Paragraphs are split on blank lines; sentences on ``. ! ? …`` (not after
+    abbreviations or initials, nor before a lower-case word) and at a line
+    break inside a paragraph unless the next line continues in lower case.
+    """
+    sentences: list[Sentence] = []
+    first = True
+    for para_start, para_end in _paragraphs(text):
+        if first and has_title:
+            _append(sentences, text, para_start, para_end, is_title=True)
+        else:
+            for start, end in _sentence_spans(text, para_start, para_end):
+                _append(sentences, text, start, end, is_title=False)
+        first = False
+    return sentences
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for brk in _PARAGRAPH_BREAK.finditer(text):
+        spans.append((pos, brk.start()))
+        pos = brk.end()
+    spans.append((pos, len(text)))
+    return spans
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    pos = start
+    for boundary in _BOUNDARY.finditer(text, start, end):
+        cut = boundary.end()
+        if not _is_boundary(text, boundary.start(), cut, end):
+            continue
+        spans.append((pos, cut))
+        pos = cut
+    spans.append((pos, end))
+    return spans
+
+
+def _is_boundary(text: str, mark: int, cut: int, end: int) -> bool:
+    following = text[cut:end].lstrip()
+    if not following:
+        return True
+    if following[0].islower():
+        return False  # "e.g. the", "...and", or a hard-wrapped line continuing
+    if text[mark] == "\n":
+        return True
+    if text[mark] != ".":
+        return True
+    token = _TOKEN_BEFORE.search(text, max(0, mark - 30), mark + 1)
+    if token is None:
+        return True
+    word = token.group(1).lstrip("\"'“‘«([").rstrip(".").lower()
+    if word in _ABBREVIATIONS:
+        return False
+    # An initial ("John F. Kennedy") or an acronym with dots ("U.S.").
+    return not (len(word) == 1 and word.isalpha()) and not re.fullmatch(r"(?:\w\.)+\w", word)
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int, *, is_title: bool) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        sentences.append(Sentence(len(sentences), start, end, text[start:end], is_title))

@@ -1,0 +1,79 @@
+"""Builds the application's objects from settings, once, for the CLI and the daemon."""
+
+from __future__ import annotations
+
+import random
+from functools import cached_property
+from typing import Any
+
+from indicators.engine import Engine
+from monitor.analysis import AnalysisRunner
+from monitor.fetch import Fetcher, FetchPolicy
+from monitor.pipeline import Pipeline, PollOptions
+from monitor.schedule import Backoff
+from monitor.settings import Settings
+from monitor.storage import Storage, open_storage
+
+
+class App:
+    """Lazily opens the database, loads the rules and wires the pipeline."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._closers: list[Any] = []
+
+    @cached_property
+    def storage(self) -> Storage:
+        storage = open_storage(self.settings.database_url)
+        self._closers.append(storage)
+        return storage
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine.from_directory(self.settings.indicators_dir, self.settings.topics_dir)
+
+    def sync_feeds(self) -> None:
+        """Add the configured feeds to the database (health and history are kept)."""
+        self.storage.upsert_feeds(self.settings.feed_specs(), self.settings.default_interval)
+
+    def fetch_policy(self) -> FetchPolicy:
+        fetch = self.settings.fetch
+        return FetchPolicy(
+            connect_timeout=fetch.connect_timeout,
+            read_timeout=fetch.read_timeout,
+            total_timeout=fetch.total_timeout,
+            max_bytes=fetch.max_bytes,
+            max_redirects=fetch.max_redirects,
+        )
+
+    def pipeline(self, *, workers: int | None = None, rng: random.Random | None = None) -> Pipeline:
+        schedule = self.settings.schedule
+        fetcher = Fetcher(self.fetch_policy())
+        runner = AnalysisRunner(
+            self.engine,
+            indicators_dir=self.settings.indicators_dir,
+            topics_dir=self.settings.topics_dir,
+            workers=schedule.workers if workers is None else workers,
+        )
+        self._closers.extend([runner, fetcher])
+        options = PollOptions(
+            concurrency=self.settings.fetch.concurrency,
+            per_host=self.settings.fetch.per_host,
+            backoff=Backoff(
+                base=schedule.backoff_base, cap=schedule.backoff_max, jitter=schedule.jitter
+            ),
+            unconditional_every=schedule.unconditional_every,
+        )
+        return Pipeline(
+            storage=self.storage, fetcher=fetcher, runner=runner, options=options, rng=rng
+        )
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop().close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,53 @@
+"""The ``monitor`` command line: builds objects, calls one function, prints the result.
+
+Errors of ours become one line on stderr naming what is wrong (exit 1);
+``--debug`` shows the traceback instead. The commands live in
+:mod:`monitor.commands`, one module per domain.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from monitor import __version__
+from monitor.commands import alerts, engine, feeds, history, run
+from monitor.commands.common import Context
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: $MONITOR_CONFIG, ./monitor.toml, then the bundled one).",
+)
+@click.option("--db", metavar="URL", help="Database URL; overrides $MONITOR_DB_URL and the config.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every poll outcome to stderr.")
+@click.version_option(__version__, prog_name="escalation-monitor")
+@click.pass_context
+def cli(
+    ctx: click.Context, config: Path | None, db: str | None, debug: bool, verbose: bool
+) -> None:
+    """Watch news feeds for signs that a conflict is escalating.
+
+    \b
+    Examples:
+      monitor run --once                 poll every due feed once and print a summary
+      monitor alerts --since 24h         what fired in the last day
+      monitor explain article.txt        why a text scores what it scores
+    """
+    level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = Context(config, db, debug)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    cli(prog_name="monitor")
+
+
+for _module in (run, alerts, engine, feeds, history):
+    _module.register(cli)

@@ -1,0 +1,148 @@
+"""``monitor feeds list|add|remove|import|export``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from monitor.app import App
+from monitor.commands.common import handles_errors, pass_app
+from monitor.errors import ConfigError
+from monitor.feedurl import normalise_feed_url
+from monitor.models import FeedSpec
+from monitor.opml import read_opml, write_opml
+from monitor.output import Column, write_records
+from monitor.settings import parse_duration
+
+
+@click.group()
+def feeds() -> None:
+    """The polled feeds: list them with their health, add, remove, import, export."""
+
+
+FEED_COLUMNS = (
+    Column("STATUS", lambda r: r["status"], 8),
+    Column("ITEMS", lambda r: r["items"], 6),
+    Column("LAST POLLED", lambda r: (r["last_polled"] or "never")[:16].replace("T", " "), 16),
+    Column("NEXT POLL", lambda r: (r["next_poll"] or "now")[:16].replace("T", " "), 16),
+    Column("FEED", lambda r: r["name"] or r["url"], 32),
+    Column("URL / LAST ERROR", lambda r: r["last_error"] if r["status"] != "ok" and r["last_error"] else r["url"]),
+)
+
+
+@feeds.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handles_errors
+@pass_app
+def list_feeds(app: App, fmt: str) -> None:
+    """Show every feed with its health and stored item count.
+
+    \b
+    Example:
+      monitor feeds list --format json
+    """
+    app.sync_feeds()
+    records = [feed.to_dict() for feed in app.storage.list_feeds()]
+    write_records(click.get_text_stream("stdout"), records, fmt, FEED_COLUMNS)
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="Shown in alerts and the digest.")
+@click.option("--interval", metavar="DURATION", help="Poll interval: 900, 15m, 2h.")
+@click.option("--weight", type=click.FloatRange(0, 1), default=1.0, show_default=True)
+@click.option("--lang", metavar="CODE", help="Language of the feed (en, sr, sq, ...).")
+@handles_errors
+@pass_app
+def add_feed(
+    app: App, url: str, name: str | None, interval: str | None, weight: float, lang: str | None
+) -> None:
+    """Add a feed (an http(s) URL, a file:// URL or a local path); it persists.
+
+    \b
+    Examples:
+      monitor feeds add https://balkaninsight.com/feed/ --name "Balkan Insight"
+      monitor feeds add ./seeds/feed.xml --interval 1h
+    """
+    try:
+        seconds = parse_duration(interval) if interval is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--interval") from exc
+    spec = FeedSpec(
+        url=normalise_feed_url(url), name=name, interval=seconds, weight=weight, lang=lang
+    )
+    feed = app.storage.add_feed(spec, app.settings.default_interval)
+    click.echo(f"Added {feed.url} (every {feed.interval} s).")
+
+
+@feeds.command("remove")
+@click.argument("url")
+@handles_errors
+@pass_app
+def remove_feed(app: App, url: str) -> None:
+    """Stop polling a feed; its items and alerts stay in the history.
+
+    \b
+    Example:
+      monitor feeds remove https://balkaninsight.com/feed/
+    """
+    target = normalise_feed_url(url, must_exist=False)
+    if not app.storage.remove_feed(target):
+        raise click.ClickException(f"{url}: no such feed (see monitor feeds list)")
+    if any(spec.url == target for spec in app.settings.feed_specs()):
+        click.echo(
+            f"Removed {target}; it is listed in {app.settings.source} and comes back at the "
+            "next start unless you delete it there.",
+        )
+    else:
+        click.echo(f"Removed {target}.")
+
+
+@feeds.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handles_errors
+@pass_app
+def import_feeds(app: App, opml_file: Path) -> None:
+    """Add every feed of an OPML file (as exported by feed readers).
+
+    \b
+    Example:
+      monitor feeds import subscriptions.opml
+    """
+    specs = read_opml(opml_file.read_bytes(), source=str(opml_file))
+    known = {feed.url for feed in app.storage.list_feeds()}
+    added = 0
+    for spec in specs:
+        try:
+            normalised = normalise_feed_url(spec.url, must_exist=False)
+        except ConfigError as exc:
+            click.echo(f"Skipped: {exc}", err=True)
+            continue
+        if normalised in known:
+            continue
+        app.storage.add_feed(
+            FeedSpec(url=normalised, name=spec.name, lang=spec.lang), app.settings.default_interval
+        )
+        known.add(normalised)
+        added += 1
+    click.echo(f"Imported {added} new feed{'s' if added != 1 else ''} of {len(specs)} in {opml_file}.")
+
+
+@feeds.command("export")
+@handles_errors
+@pass_app
+def export_feeds(app: App) -> None:
+    """Print every feed as OPML.
+
+    \b
+    Example:
+      monitor feeds export > feeds.opml
+    """
+    app.sync_feeds()
+    click.echo(write_opml(app.storage.list_feeds(), now=datetime.now(UTC)), nl=False)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(feeds)

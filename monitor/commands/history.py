@@ -1,0 +1,77 @@
+"""``monitor deadlines`` and ``monitor trend``: the history an analyst reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from monitor.app import App
+from monitor.charts import render_trend_text
+from monitor.commands.common import handles_errors, pass_app
+from monitor.output import FORMATS, Column, write_records
+
+DEADLINE_COLUMNS = (
+    Column("DUE", lambda r: r["due"] or "unresolved", 19),
+    Column("IN DAYS", lambda r: r.get("days_left"), 7),
+    Column("ALERT", lambda r: r.get("alert_id"), 6),
+    Column("PHRASE", lambda r: r["phrase"]),
+    Column("ITEM", lambda r: r.get("item_title"), 40),
+)
+
+
+@click.command()
+@click.option("--upcoming", is_flag=True, help="Only deadlines due today or later.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@handles_errors
+@pass_app
+def deadlines(app: App, upcoming: bool, fmt: str) -> None:
+    """List the deadlines and ultimatums found in alerts, soonest first.
+
+    \b
+    Examples:
+      monitor deadlines --upcoming
+      monitor deadlines --format json
+    """
+    now = datetime.now(UTC)
+    records = []
+    for deadline in app.storage.list_deadlines(upcoming=upcoming, now=now):
+        record = deadline.to_dict()
+        record["alert_id"] = deadline.alert_id
+        record["item_title"] = deadline.item_title
+        due = deadline.due
+        due_day = due.date() if isinstance(due, datetime) else due
+        record["days_left"] = (due_day - now.date()).days if due_day is not None else None
+        records.append(record)
+    write_records(click.get_text_stream("stdout"), records, fmt, DEADLINE_COLUMNS)
+    if fmt == "table" and not records:
+        click.echo("No deadlines found.", err=True)
+
+
+@click.command()
+@click.option("--topic", metavar="ID", help="One topic (default: every topic, and all alerts).")
+@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True)
+@click.option("--bars", is_flag=True, help="A bar per day instead of a sparkline per topic.")
+@handles_errors
+@pass_app
+def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
+    """Draw the daily escalation index (sum of alert scores per day) in the terminal.
+
+    \b
+    Examples:
+      monitor trend --topic kosovo-serbia --days 90
+      monitor trend --bars --days 14
+    """
+    end = datetime.now(UTC).date()
+    start = end - timedelta(days=days - 1)
+    topics = [topic] if topic else [None, *app.engine.topic_ids]
+    series = {
+        (name or "all alerts"): app.storage.daily_index(topic=name, start=start, end=end)
+        for name in topics
+    }
+    click.echo(render_trend_text(series, bars=bars), nl=False)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(deadlines)
+    group.add_command(trend)

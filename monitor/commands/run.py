@@ -1,0 +1,112 @@
+"""``monitor run``: the daemon, or one poll of every due feed with ``--once``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import click
+
+from monitor.app import App
+from monitor.commands.common import handles_errors, pass_app, stderr_is_terminal
+from monitor.models import AlertQuery
+from monitor.pipeline import FeedOutcome, PollReport
+from monitor.textsafe import single_line
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Poll every due feed once, print a summary and exit.")
+@click.option(
+    "--all",
+    "all_feeds",
+    is_flag=True,
+    help="With --once: poll every feed, due or not (backoff and Retry-After still apply).",
+)
+@handles_errors
+@pass_app
+def run(app: App, once: bool, all_feeds: bool) -> None:
+    """Poll the feeds and store scored alerts.
+
+    Without --once this is the daemon: it polls due feeds at start and then at
+    each feed's interval, writes the daily digest, and stops cleanly on
+    SIGTERM or Ctrl-C. With --once it exits 0 even when some feeds failed;
+    the summary says which and why.
+
+    \b
+    Examples:
+      monitor run --once
+      monitor run --once --all
+      monitor --config monitor.toml run
+    """
+    if all_feeds and not once:
+        raise click.UsageError("--all goes with --once")
+    app.sync_feeds()
+    if not once:
+        from monitor.daemon import run_daemon
+
+        run_daemon(app)
+        return
+    pipeline = app.pipeline()
+    feeds = app.storage.due_feeds(pipeline.clock(), ignore_interval=all_feeds)
+    if not feeds:
+        click.echo("No feed is due. Use --all to poll them anyway.")
+        return
+    if stderr_is_terminal() and len(feeds) > 1:
+        with click.progressbar(
+            length=len(feeds), label="Polling feeds", file=click.get_text_stream("stderr")
+        ) as bar:
+            report = pipeline.poll(feeds, on_outcome=lambda _outcome: bar.update(1))
+    else:
+        report = pipeline.poll(feeds)
+    _print_summary(app, report)
+
+
+def _print_summary(app: App, report: PollReport) -> None:
+    outcomes = report.outcomes
+    failed = report.failed
+    not_modified = sum(1 for o in outcomes if o.ok and o.not_modified)
+    elapsed = ((report.finished_at or report.started_at) - report.started_at).total_seconds()
+    click.echo(
+        f"Polled {len(outcomes)} feed{'s' if len(outcomes) != 1 else ''} in {elapsed:.1f} s: "
+        f"{len(outcomes) - len(failed) - not_modified} ok, {not_modified} not modified, "
+        f"{len(failed)} failed."
+    )
+    click.echo(
+        f"Stored {report.total('new_items')} new and {report.total('updated_items')} updated "
+        f"items; {report.total('new_alerts')} new and {report.total('updated_alerts')} "
+        "updated alerts."
+    )
+    if failed:
+        click.echo("Failed feeds (retried later, with backoff):")
+        for outcome in sorted(failed, key=lambda o: o.url):
+            click.echo(f"  {_feed_label(outcome)}: {single_line(outcome.error, max_length=160)}")
+    _print_new_alerts(app, report.started_at)
+
+
+def _feed_label(outcome: FeedOutcome) -> str:
+    return single_line(outcome.name or outcome.url, max_length=60)
+
+
+def _print_new_alerts(app: App, since: datetime) -> None:
+    alerts = app.storage.query_alerts(AlertQuery(since=since, limit=0))
+    if not alerts:
+        return
+    levels = Counter(alert.level for alert in alerts)
+    ranked = sorted(alerts, key=lambda a: (-a.score, a.id))
+    click.echo(
+        f"\nNew alerts ({', '.join(f'{n} {level}' for level, n in levels.most_common())}), "
+        "highest first:"
+    )
+    for alert in ranked[:20]:
+        events = ", ".join(i.id for i in alert.indicators if i.status == "event") or "background"
+        click.echo(
+            f"  #{alert.id:<5} {alert.score:>3} {alert.level:<8} "
+            f"{single_line(alert.item.title, max_length=70)}\n"
+            f"         {events}"
+        )
+    if len(ranked) > 20:
+        click.echo(f"  ... and {len(ranked) - 20} more: monitor alerts --since 1h")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(run)

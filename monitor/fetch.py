@@ -1,0 +1,588 @@
+"""Fetch a feed: bytes plus HTTP metadata, or a typed :class:`~monitor.errors.FetchError`.
+
+I/O only; nothing here knows what a feed is. One :class:`Fetcher` holds one
+``httpx.Client`` and may be shared by the threads of a pool. Every request is
+bounded: connect and read timeouts, a total deadline checked as the body streams
+in (a server trickling a byte a second is cut off), and a cap on the *decoded*
+body size enforced while decompressing (a gzip bomb stops at the cap, not after
+inflating). Redirects are followed here, not by httpx, so every hop is checked
+(only http and https) and a chain of permanent redirects can move the stored URL.
+``file://`` URLs and plain paths are read with the same cap.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from monitor import __version__
+from monitor.errors import (
+    BadURLError,
+    ConnectError,
+    ContentDecodeError,
+    FetchTimeoutError,
+    FileReadError,
+    GoneError,
+    HTTPStatusError,
+    ResponseTooLargeError,
+    RetryLaterError,
+    TooManyRedirectsError,
+)
+
+try:  # brotli is optional: advertised only when it can be decoded
+    import brotli  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the environment
+    brotli = None
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "FetchPolicy",
+    "FetchResult",
+    "Fetcher",
+    "parse_cache_max_age",
+    "parse_retry_after",
+]
+
+DEFAULT_USER_AGENT = (
+    f"escalation-monitor/{__version__} (+https://github.com/escalation-monitor/escalation-monitor)"
+)
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+RETRY_LATER_STATUSES = frozenset({429, 503})
+# A Retry-After further out than this is taken as this: it keeps arithmetic finite
+# and a feed from being parked for years by one bad header.
+MAX_RETRY_AFTER = timedelta(days=30)
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """Limits for every request; times in seconds, sizes in bytes."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # longest silence while waiting for bytes
+    total_timeout: float = 60.0  # whole request, redirects and body included
+    max_bytes: int = 10 * 1024 * 1024  # decoded body
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    # Read HTTP(S)_PROXY / NO_PROXY / SSL_CERT_FILE from the environment.
+    trust_env: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int  # HTTP status (2xx or 304); 0 for a file
+    content: bytes | None  # decoded body; None when not modified
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    # Set when every hop was a 301/308: the feed has moved and its stored URL should follow.
+    permanent_url: str | None = None
+    max_age: int | None = None  # Cache-Control max-age, seconds
+    elapsed: float = 0.0  # seconds
+    bytes: int = 0  # decoded body size
+
+
+class Fetcher:
+    """Fetches URLs under a :class:`FetchPolicy`. Thread-safe; close it when done."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.policy = policy or FetchPolicy()
+        self._client = httpx.Client(
+            transport=transport,
+            follow_redirects=False,
+            trust_env=self.policy.trust_env,
+            timeout=httpx.Timeout(
+                connect=self.policy.connect_timeout,
+                read=self.policy.read_timeout,
+                write=self.policy.read_timeout,
+                pool=self.policy.connect_timeout,
+            ),
+            headers={
+                "User-Agent": self.policy.user_agent,
+                "Accept": ACCEPT,
+                "Accept-Encoding": ", ".join(_decoders()),
+            },
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        now: datetime,
+    ) -> FetchResult:
+        """Fetch ``url`` (http, https, file or a local path).
+
+        ``etag`` and ``last_modified`` make the request conditional; ``now``
+        (aware UTC) anchors a Retry-After given in seconds.
+        """
+        started = time.monotonic()
+        scheme = _scheme(url)
+        if scheme == "file":
+            return _read_file(url, limit=self.policy.max_bytes, started=started)
+        if scheme not in ("http", "https"):
+            raise BadURLError(f"unsupported URL scheme {scheme!r}", url=url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        request = _Request(url, started + self.policy.total_timeout)
+        return self._follow(request, headers, etag, last_modified, now, started)
+
+    # -- HTTP -----------------------------------------------------------------
+
+    def _follow(
+        self,
+        request: _Request,
+        headers: dict[str, str],
+        etag: str | None,
+        last_modified: str | None,
+        now: datetime,
+        started: float,
+    ) -> FetchResult:
+        current = request.url
+        permanent = True
+        for hop in range(self.policy.max_redirects + 1):
+            with self._open(current, headers, request) as response:
+                status = response.status_code
+                location = response.headers.get("location")
+                if status in REDIRECT_STATUSES and location:
+                    if hop == self.policy.max_redirects:
+                        raise TooManyRedirectsError(
+                            f"more than {self.policy.max_redirects} redirects", url=request.url
+                        )
+                    permanent = permanent and status in PERMANENT_REDIRECTS
+                    current = _redirect_target(current, location, request.url)
+                    continue
+                moved = current if permanent and hop > 0 and current != request.url else None
+                if status == 304:
+                    body = None
+                else:
+                    _raise_for_status(response, request.url, now)
+                    body = self._read_body(response, request)
+                return _result(
+                    request.url, current, response, body, moved, started, etag, last_modified
+                )
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _open(self, url: str, headers: Mapping[str, str], request: _Request) -> _StreamedResponse:
+        remaining = request.remaining(time.monotonic())
+        if remaining <= 0:
+            raise _deadline_error(request, self.policy.total_timeout)
+        # No single wait may outlast the time left for the whole request.
+        timeout = httpx.Timeout(
+            connect=min(self.policy.connect_timeout, remaining),
+            read=min(self.policy.read_timeout, remaining),
+            write=min(self.policy.read_timeout, remaining),
+            pool=min(self.policy.connect_timeout, remaining),
+        )
+        try:
+            http_request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+            raise BadURLError(f"invalid URL: {exc}", url=request.url) from exc
+        return _StreamedResponse(self._client, http_request, request, self.policy)
+
+    def _read_body(self, response: httpx.Response, request: _Request) -> bytes:
+        limit = self.policy.max_bytes
+        declared = response.headers.get("content-length", "")
+        encodings = _content_encodings(response.headers.get("content-encoding"))
+        if not encodings and declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLargeError(
+                f"body of {int(declared)} bytes is over the limit of {limit}",
+                url=request.url,
+                limit=limit,
+            )
+        decoder = _Decoder(encodings, limit=limit, url=request.url)
+        body = bytearray()
+        try:
+            # Chunks as they arrive (no re-chunking), so a trickle is checked every byte.
+            for raw in response.iter_raw():
+                body += decoder.feed(raw)
+                if time.monotonic() > request.deadline:
+                    raise _deadline_error(request, self.policy.total_timeout)
+            body += decoder.flush()
+        except httpx.TimeoutException as exc:
+            raise _timeout_error(exc, request) from exc
+        except httpx.TransportError as exc:
+            raise ConnectError(f"connection failed: {_describe(exc)}", url=request.url) from exc
+        return bytes(body)
+
+
+@dataclass(slots=True)
+class _Request:
+    """One logical fetch: the URL asked for and the moment it must be over."""
+
+    url: str
+    deadline: float
+
+    def remaining(self, now: float) -> float:
+        return self.deadline - now
+
+
+class _StreamedResponse:
+    """``client.stream`` with httpx errors turned into ours, at the right URL."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        http_request: httpx.Request,
+        request: _Request,
+        policy: FetchPolicy,
+    ) -> None:
+        self._client = client
+        self._http_request = http_request
+        self._request = request
+        self._policy = policy
+        self._response: httpx.Response | None = None
+
+    def __enter__(self) -> httpx.Response:
+        try:
+            self._response = self._client.send(self._http_request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise _timeout_error(exc, self._request) from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise BadURLError(f"invalid URL: {exc}", url=self._request.url) from exc
+        except httpx.TransportError as exc:
+            raise ConnectError(
+                f"connection failed: {_describe(exc)}", url=self._request.url
+            ) from exc
+        return self._response
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._response is not None:
+            self._response.close()
+
+
+def _result(
+    url: str,
+    final_url: str,
+    response: httpx.Response,
+    body: bytes | None,
+    permanent_url: str | None,
+    started: float,
+    etag: str | None,
+    last_modified: str | None,
+) -> FetchResult:
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    not_modified = body is None
+    return FetchResult(
+        url=url,
+        final_url=final_url,
+        status=response.status_code,
+        content=body,
+        headers=headers,
+        # A 304 need not repeat the validators; the ones sent are still current then.
+        etag=headers.get("etag") or (etag if not_modified else None),
+        last_modified=headers.get("last-modified") or (last_modified if not_modified else None),
+        not_modified=not_modified,
+        permanent_url=permanent_url,
+        max_age=parse_cache_max_age(headers.get("cache-control")),
+        elapsed=time.monotonic() - started,
+        bytes=len(body) if body is not None else 0,
+    )
+
+
+def _raise_for_status(response: httpx.Response, url: str, now: datetime) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    reason = f"HTTP {status} {response.reason_phrase}".rstrip()
+    if status == 410:
+        raise GoneError(f"{reason}: the feed was removed", url=url, http_status=status)
+    if status in RETRY_LATER_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now=now)
+        when = f", retry after {retry_after.isoformat()}" if retry_after else ""
+        raise RetryLaterError(
+            f"{reason}{when}", url=url, http_status=status, retry_after=retry_after
+        )
+    if 300 <= status < 400:
+        reason += " without a usable Location"
+    raise HTTPStatusError(reason, url=url, http_status=status)
+
+
+def _redirect_target(current: str, location: str, original: str) -> str:
+    try:
+        target = urljoin(current, location.strip())
+    except ValueError as exc:
+        raise BadURLError(f"invalid redirect target {location!r}", url=original) from exc
+    if _scheme(target) not in ("http", "https"):
+        raise BadURLError(f"redirect to unsupported URL {target!r}", url=original)
+    return target
+
+
+def _scheme(url: str) -> str:
+    """The URL's scheme; ``file`` for a plain local path."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    # A Windows drive letter ("c:\\feeds\\x.xml") parses as a one-letter scheme.
+    if not scheme or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):
+        return "file"
+    return scheme
+
+
+def _deadline_error(request: _Request, total: float) -> FetchTimeoutError:
+    return FetchTimeoutError(
+        f"gave up after the total deadline of {total:g} s", url=request.url, kind="deadline"
+    )
+
+
+def _timeout_error(exc: httpx.TimeoutException, request: _Request) -> FetchTimeoutError:
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return FetchTimeoutError("timed out connecting", url=request.url, kind="connect_timeout")
+    return FetchTimeoutError("timed out waiting for data", url=request.url, kind="read_timeout")
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
+
+
+# -- Retry-After and Cache-Control -------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, *, now: datetime) -> datetime | None:
+    """When a ``Retry-After`` header asks us to come back, as aware UTC.
+
+    Accepts delay-seconds or an HTTP date. A date in the past means ``now``; anything
+    beyond :data:`MAX_RETRY_AFTER` is capped there. Unparseable values give None.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = min(int(value), int(MAX_RETRY_AFTER.total_seconds()))
+        return now + timedelta(seconds=seconds)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" or no zone: HTTP dates are GMT
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC)
+    return min(max(when, now), now + MAX_RETRY_AFTER)
+
+
+def parse_cache_max_age(value: str | None) -> int | None:
+    """``max-age`` from a Cache-Control header, in seconds; None if absent or invalid."""
+    if not value:
+        return None
+    for directive in value.split(","):
+        name, _, argument = directive.strip().partition("=")
+        if name.strip().lower() == "max-age":
+            argument = argument.strip().strip('"')
+            return int(argument) if argument.isdigit() else None
+    return None
+
+
+# -- bounded decompression -------------------------------------------------------------
+
+
+def _decoders() -> list[str]:
+    names = ["gzip", "deflate"]
+    if brotli is not None:
+        names.append("br")
+    return names
+
+
+def _content_encodings(header: str | None) -> list[str]:
+    if not header:
+        return []
+    return [
+        e.strip().lower() for e in header.split(",") if e.strip().lower() not in ("", "identity")
+    ]
+
+
+class _Decoder:
+    """Undoes Content-Encoding chunk by chunk, never producing more than ``limit`` bytes."""
+
+    def __init__(self, encodings: list[str], *, limit: int, url: str) -> None:
+        self._stages = [_stage(name, url) for name in reversed(encodings)]
+        self._limit = limit
+        self._url = url
+        self._produced = 0
+
+    def feed(self, data: bytes) -> bytes:
+        for stage in self._stages:
+            data = self._bounded(stage.decode(data, self._room()))
+        return self._count(data)
+
+    def flush(self) -> bytes:
+        data = b""
+        for stage in self._stages:
+            data = self._bounded(stage.decode(data, self._room())) + stage.flush()
+        return self._count(data)
+
+    def _room(self) -> int:
+        # One byte more than allowed is enough to know the limit is crossed.
+        return self._limit - self._produced + 1
+
+    def _bounded(self, pieces: Iterator[bytes]) -> bytes:
+        # A stage stops once it has produced `room` bytes; reaching it means over the limit.
+        data = b"".join(pieces)
+        if len(data) >= self._room():
+            self._too_large()
+        return data
+
+    def _count(self, data: bytes) -> bytes:
+        self._produced += len(data)
+        if self._produced > self._limit:
+            self._too_large()
+        return data
+
+    def _too_large(self) -> None:
+        raise ResponseTooLargeError(
+            f"decoded body is over the limit of {self._limit} bytes",
+            url=self._url,
+            limit=self._limit,
+        )
+
+
+class _ZlibStage:
+    """gzip or deflate; ``deflate`` is zlib-wrapped by the spec and raw in practice."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self._name = name
+        self._url = url
+        # 32 + MAX_WBITS accepts gzip and zlib headers alike.
+        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        self._started = False
+
+    def decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        try:
+            if not self._started and data:
+                self._started = True
+                if self._name == "deflate" and not _looks_like_zlib(data):
+                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            while data:
+                out = self._inflater.decompress(data, max(1, min(room, _CHUNK)))
+                room -= len(out)
+                yield out
+                if room <= 0:
+                    return  # the caller raises too large
+                data = self._inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise ContentDecodeError(f"corrupt {self._name} body: {exc}", url=self._url) from exc
+
+    def flush(self) -> bytes:
+        try:
+            return self._inflater.flush()
+        except zlib.error as exc:  # pragma: no cover - flush rarely fails after decompress
+            raise ContentDecodeError(f"corrupt {self._name} body: {exc}", url=self._url) from exc
+
+
+class _BrotliStage:  # pragma: no cover - only when brotli is installed
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._decompressor = brotli.Decompressor()
+
+    def decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        # The brotli API cannot cap one call's output, so small inputs keep it bounded.
+        try:
+            for start in range(0, len(data), 1024):
+                out = self._decompressor.process(data[start : start + 1024])
+                room -= len(out)
+                yield out
+                if room <= 0:
+                    return
+        except brotli.error as exc:
+            raise ContentDecodeError(f"corrupt br body: {exc}", url=self._url) from exc
+
+    def flush(self) -> bytes:
+        return b""
+
+
+class _IdentityStage:
+    def decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        yield data
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def _stage(name: str, url: str) -> _ZlibStage | _BrotliStage | _IdentityStage:
+    if name in ("gzip", "x-gzip", "deflate"):
+        return _ZlibStage(name, url)
+    if name == "br" and brotli is not None:
+        return _BrotliStage(url)
+    # An encoding we never asked for: pass the bytes on; the parser will judge them.
+    return _IdentityStage()
+
+
+def _looks_like_zlib(data: bytes) -> bool:
+    return len(data) >= 2 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+
+
+# -- files -----------------------------------------------------------------------------
+
+
+def _read_file(url: str, *, limit: int, started: float) -> FetchResult:
+    path = _file_path(url)
+    try:
+        with path.open("rb") as handle:
+            content = handle.read(limit + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise FileReadError(f"cannot read {path}: {reason}", url=url) from exc
+    if len(content) > limit:
+        raise ResponseTooLargeError(
+            f"file is over the limit of {limit} bytes", url=url, limit=limit
+        )
+    return FetchResult(
+        url=url,
+        final_url=url,
+        status=0,
+        content=content,
+        elapsed=time.monotonic() - started,
+        bytes=len(content),
+    )
+
+
+def _file_path(url: str) -> Path:
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file":
+        return Path(url).expanduser()
+    if parts.netloc not in ("", "localhost"):
+        raise BadURLError(f"file URL on another host {parts.netloc!r}", url=url)
+    return Path(url2pathname(parts.path))

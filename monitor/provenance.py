@@ -1,0 +1,138 @@
+"""Plain-text views of an analysis (``monitor explain``) and of a stored alert (``monitor alert``).
+
+Matched words are marked ``[[like this]]`` (bold on a colour terminal).
+Every string from a feed goes through :mod:`monitor.textsafe` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import click
+
+from indicators.types import Analysis
+from monitor.models import Alert
+from monitor.textsafe import single_line
+
+
+def mark(text: str, spans: Iterable[tuple[int, int]], *, offset: int = 0, color: bool) -> str:
+    """``text`` with the ``spans`` (absolute offsets; ``offset`` is where ``text`` starts) marked."""
+    out: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        start, end = max(start - offset, cursor), min(end - offset, len(text))
+        if start >= end:
+            continue
+        out.append(single_line(text[cursor:start]))
+        word = single_line(text[start:end])
+        out.append(click.style(word, bold=True, underline=True) if color else f"[[{word}]]")
+        cursor = end
+    out.append(single_line(text[cursor:]))
+    return "".join(out)
+
+
+def _evidence_lines(
+    sentence: str,
+    start: int,
+    spans: Sequence[tuple[int, int]],
+    details: str,
+    color: bool,
+) -> list[str]:
+    return [f"    {mark(sentence, spans, offset=start, color=color)}", f"      {details}"]
+
+
+def render_analysis_text(analysis: Analysis, *, color: bool = False) -> str:
+    lines = [f"Score: {analysis.score.explanation}"]
+    lines.append(f"Topics: {', '.join(analysis.topics) or '(none)'}")
+    if not analysis.indicators:
+        lines.append("\nNo indicator matched.")
+    for result in analysis.indicators:
+        lines.append(
+            f"\n{result.id} ({result.status.value}, {result.score:.1f} points): "
+            f"{single_line(result.title)}"
+        )
+        for evidence in result.evidence:
+            why = "; ".join(evidence.reasons) or "reported as current"
+            details = (
+                f"{evidence.status.value}: {why} | sentence {evidence.sentence_index}, "
+                f"chars {evidence.start}-{evidence.end} | match: {single_line(evidence.match)} | "
+                f"rule {evidence.rule_version} | strength {evidence.strength:g}"
+            )
+            lines += _evidence_lines(
+                evidence.sentence, evidence.start, evidence.match_spans, details, color
+            )
+    lines.append("\nDeadlines:" if analysis.deadlines else "\nDeadlines: (none)")
+    for deadline in analysis.deadlines:
+        due = deadline.due.isoformat() if deadline.due else "unresolved"
+        lines.append(f"  {single_line(deadline.phrase)!r} -> {due}")
+    lines.append("\nScore contributions:")
+    for contribution in analysis.score.contributions:
+        lines.append(
+            f"  {contribution.points:+7.1f}  {contribution.label}: {single_line(contribution.detail)}"
+        )
+    return "\n".join(lines)
+
+
+def render_alert_text(alert: Alert, *, color: bool = False) -> str:
+    item = alert.item
+    lines = [
+        f"Alert #{alert.id}: score {alert.score} ({alert.level})",
+        f"  explanation:  {single_line(alert.explanation)}",
+        f"  topics:       {', '.join(alert.topics) or '(none)'}",
+        f"  created:      {alert.created_at.isoformat()}"
+        + (f" (updated {alert.updated_at.isoformat()})" if alert.updated_at else ""),
+        "Item",
+        f"  title:        {single_line(item.title)}",
+        f"  link:         {single_line(item.link)}",
+        f"  guid:         {single_line(item.guid)}",
+        f"  published:    {item.published.isoformat() if item.published else 'unknown'}",
+        f"  fetched:      {item.fetched_at.isoformat()}",
+        f"  feed:         {single_line(item.feed_name or '')} <{single_line(item.feed_url)}>",
+    ]
+    if len(item.feeds) > 1:
+        lines.append(f"  also in:      {', '.join(single_line(f) for f in item.feeds)}")
+    lines += [
+        f"  etag:         {single_line(item.etag) or '(none)'}",
+        f"  last-modified:{' ' + single_line(item.last_modified) if item.last_modified else ' (none)'}",
+        f"  content hash: {item.content_hash or ''}",
+        "Indicators",
+    ]
+    for indicator in alert.indicators:
+        lines.append(f"  {indicator.id} ({indicator.status}, {indicator.score:.1f} points)")
+        for evidence in indicator.evidence:
+            details = (
+                f"chars {evidence.start}-{evidence.end} | match: {single_line(evidence.match)} "
+                f"| rule {evidence.rule_version}"
+                + (f" | {'; '.join(evidence.reasons)}" if evidence.reasons else "")
+            )
+            lines += _evidence_lines(
+                evidence.sentence, evidence.start, evidence.match_spans, details, color
+            )
+    if alert.deadlines:
+        lines.append("Deadlines")
+        for deadline in alert.deadlines:
+            due = deadline.due.isoformat() if deadline.due else "unresolved"
+            lines.append(f"  {single_line(deadline.phrase)!r} -> {due}")
+    if alert.contributions:
+        lines.append("Score contributions")
+        for contribution in alert.contributions:
+            lines.append(
+                f"  {float(contribution.get('points', 0)):+7.1f}  {contribution.get('label')}: "
+                f"{single_line(str(contribution.get('detail', '')))}"
+            )
+    if item.text:
+        lines.append("Stored text (evidence marked)")
+        spans = [s for i in alert.indicators for e in i.evidence for s in e.match_spans]
+        for paragraph in _marked_paragraphs(item.text, spans, color):
+            lines.append(f"  {paragraph}")
+    return "\n".join(lines)
+
+
+def _marked_paragraphs(text: str, spans: list[tuple[int, int]], color: bool) -> list[str]:
+    out = []
+    position = 0
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            out.append(mark(paragraph, spans, offset=position, color=color))
+        position += len(paragraph) + 1
+    return out

@@ -1,0 +1,282 @@
+"""The storage facade: intent records in, domain types out, one :class:`StorageError`.
+
+Every public method runs in its own transaction. Backend exceptions never leave
+this class: they become :class:`StorageError` naming the database (password
+masked), with the original as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.models import (
+    Alert,
+    AlertQuery,
+    DeadlineView,
+    Feed,
+    FeedSpec,
+    ItemKey,
+    ItemState,
+    PollRecord,
+    PollRun,
+    PollSummary,
+)
+from monitor.storage import feeds as feed_rows
+from monitor.storage import history, ingest
+from monitor.storage.engine import SQLITE_BEGIN, build_engine, masked, upgrade_to_head
+from monitor.storage.errors import StorageError, UnknownFeedError
+from monitor.storage.tables import digests
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _wrapped(method: Callable[Concatenate[Storage, P], R]) -> Callable[Concatenate[Storage, P], R]:
+    @functools.wraps(method)
+    def wrapper(self: Storage, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except StorageError:
+            raise
+        except (SQLAlchemyError, CommandError, OSError) as exc:
+            raise StorageError(self.url, f"{method.__name__} failed: {exc}") from exc
+
+    return wrapper
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Storage:
+    """Feeds, items, alerts and digests in one SQLite or PostgreSQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = masked(url)
+        try:
+            self._engine = build_engine(url)
+        except (SQLAlchemyError, ValueError) as exc:
+            raise StorageError(self.url, f"cannot open: {exc}") from exc
+
+    @classmethod
+    def open(cls, url: str = "sqlite:///monitor.db") -> Storage:
+        """Connect and bring the schema to the latest migration."""
+        storage = cls(url)
+        try:
+            storage._migrate()
+        except BaseException:
+            storage.close()
+            raise
+        return storage
+
+    @_wrapped
+    def _migrate(self) -> None:
+        upgrade_to_head(self._engine)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Storage({self.url!r})"
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            with conn.begin():
+                yield conn
+
+    # -- feeds -------------------------------------------------------------
+
+    @_wrapped
+    def upsert_feeds(
+        self, specs: Iterable[FeedSpec], default_interval: int, *, now: datetime | None = None
+    ) -> None:
+        """Insert new feeds, reconfigure known ones (un-removing them); health is kept."""
+        with self._write() as conn:
+            feed_rows.upsert_many(conn, specs, default_interval, now or _now())
+
+    @_wrapped
+    def add_feed(
+        self, spec: FeedSpec, default_interval: int, *, now: datetime | None = None
+    ) -> Feed:
+        with self._write() as conn:
+            feed_rows.upsert(conn, spec, default_interval, now or _now())
+            feed = feed_rows.get(conn, spec.url)
+        assert feed is not None
+        return feed
+
+    @_wrapped
+    def remove_feed(self, url: str, *, now: datetime | None = None) -> bool:
+        """Stop polling a feed; its items and alerts stay. False if it was not there."""
+        with self._write() as conn:
+            return feed_rows.remove(conn, url, now or _now())
+
+    @_wrapped
+    def get_feed(self, url: str) -> Feed | None:
+        with self._read() as conn:
+            return feed_rows.get(conn, url)
+
+    @_wrapped
+    def list_feeds(self, *, include_removed: bool = False) -> list[Feed]:
+        with self._read() as conn:
+            return feed_rows.list_all(conn, include_removed=include_removed)
+
+    @_wrapped
+    def due_feeds(self, now: datetime, *, ignore_interval: bool = False) -> list[Feed]:
+        with self._read() as conn:
+            return feed_rows.due(conn, now, ignore_interval)
+
+    @_wrapped
+    def claim_due_feeds(
+        self,
+        owner: str,
+        now: datetime,
+        *,
+        ignore_interval: bool = False,
+        lease_seconds: int = 300,
+        limit: int | None = None,
+    ) -> list[Feed]:
+        """Due feeds leased to ``owner``; no other owner gets them until the lease
+        ends, :meth:`release_feed` or :meth:`record_poll`."""
+        with self._write() as conn:
+            return feed_rows.claim(
+                conn,
+                owner,
+                now,
+                ignore_interval=ignore_interval,
+                lease_seconds=lease_seconds,
+                limit=limit,
+            )
+
+    @_wrapped
+    def release_feed(self, url: str, owner: str) -> bool:
+        with self._write() as conn:
+            return feed_rows.release(conn, url, owner)
+
+    # -- ingest ------------------------------------------------------------
+
+    @_wrapped
+    def classify_items(self, feed_url: str, keys: Sequence[ItemKey]) -> list[ItemState]:
+        """Whether each item is NEW to this feed, UNCHANGED (skip it) or CHANGED."""
+        with self._read() as conn:
+            feed_id = ingest.feed_id_for(conn, feed_url)
+            if feed_id is None:
+                raise UnknownFeedError(self.url, feed_url)
+            return ingest.classify(conn, feed_id, keys)
+
+    @_wrapped
+    def record_poll(self, record: PollRecord) -> PollSummary:
+        """Store a poll in one transaction: health, validators, poll run, items, alerts."""
+        with self._write() as conn:
+            feed_id = ingest.feed_id_for(conn, record.feed_url)
+            if feed_id is None:
+                raise UnknownFeedError(self.url, record.feed_url)
+            return ingest.record(conn, feed_id, record)
+
+    # -- history -----------------------------------------------------------
+
+    @_wrapped
+    def query_alerts(self, q: AlertQuery) -> list[Alert]:
+        """Alerts matching every filter, newest first (ties: highest id first)."""
+        with self._read() as conn:
+            return history.load_alerts(conn, history.query_ids(conn, q))
+
+    @_wrapped
+    def count_alerts(self, q: AlertQuery) -> int:
+        with self._read() as conn:
+            return history.count(conn, q)
+
+    @_wrapped
+    def get_alert(self, alert_id: int) -> Alert | None:
+        """One alert with its item text, the origin feed's validators and every carrier."""
+        with self._read() as conn:
+            found = history.load_alerts(conn, [alert_id], full=True)
+        return found[0] if found else None
+
+    @_wrapped
+    def list_deadlines(
+        self, *, upcoming: bool, now: datetime, limit: int = 0
+    ) -> list[DeadlineView]:
+        """``upcoming``: resolved deadlines not yet past, soonest first. Otherwise every
+        deadline, latest due first, unresolved last."""
+        with self._read() as conn:
+            return history.list_deadlines(conn, upcoming=upcoming, now=now, limit=limit)
+
+    @_wrapped
+    def daily_index(self, *, topic: str | None, start: date, end: date) -> list[tuple[date, float]]:
+        """Sum of alert scores per UTC day of creation, every day from start to end."""
+        with self._read() as conn:
+            return history.daily_index(conn, topic=topic, start=start, end=end)
+
+    @_wrapped
+    def alerts_since(self, now: datetime, hours: float) -> dict[str, int]:
+        with self._read() as conn:
+            return history.alerts_since(conn, now, hours)
+
+    @_wrapped
+    def last_poll(self) -> PollRun | None:
+        with self._read() as conn:
+            return history.last_poll(conn)
+
+    @_wrapped
+    def totals(self) -> dict[str, int]:
+        """Feeds (not removed), items and alerts stored."""
+        with self._read() as conn:
+            return history.totals(conn)
+
+    # -- digests -----------------------------------------------------------
+
+    @_wrapped
+    def digest_delivered(self, day: date, channel: str) -> bool:
+        with self._read() as conn:
+            query = select(digests.c.id).where(digests.c.day == day, digests.c.channel == channel)
+            return conn.execute(query).first() is not None
+
+    @_wrapped
+    def mark_digest_delivered(self, day: date, channel: str, location: str, when: datetime) -> bool:
+        """Record a delivery; False if this day and channel were already delivered."""
+        with self._write() as conn:
+            make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            statement = (
+                make_insert(digests)
+                .values(day=day, channel=channel, location=location, delivered_at=when)
+                .on_conflict_do_nothing(index_elements=["day", "channel"])
+            )
+            return conn.execute(statement).rowcount > 0
+
+
+def open_storage(url: str = "sqlite:///monitor.db") -> Storage:
+    """Open the database at ``url`` and migrate it to the latest schema."""
+    return Storage.open(url)

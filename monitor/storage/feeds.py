@@ -1,0 +1,167 @@
+"""Feed rows: configuration, health, scheduling and leases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from monitor.models import Feed, FeedSpec, FeedStatus
+from monitor.storage.tables import feeds, item_feeds
+
+
+def feed_from_row(row: Row[Any], items: int = 0) -> Feed:
+    return Feed(
+        id=row.id,
+        url=row.url,
+        name=row.name,
+        interval=row.interval,
+        weight=row.weight,
+        lang=row.lang,
+        enabled=row.enabled,
+        status=FeedStatus(row.status),
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        last_success_at=row.last_success_at,
+        last_polled_at=row.last_polled_at,
+        next_poll_at=row.next_poll_at,
+        backoff_until=row.backoff_until,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        error_count=row.error_count,
+        items=items,
+    )
+
+
+def _config_values(spec: FeedSpec, default_interval: int) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "interval": spec.interval if spec.interval is not None else default_interval,
+        "weight": spec.weight,
+        "lang": spec.lang,
+        "enabled": spec.enabled,
+    }
+
+
+def upsert(conn: Connection, spec: FeedSpec, default_interval: int, now: datetime) -> int:
+    """Insert or reconfigure one feed; health is never reset. Returns the feed id."""
+    values = _config_values(spec, default_interval)
+    existing = conn.execute(select(feeds.c.id).where(feeds.c.url == spec.url)).scalar()
+    if existing is not None:
+        conn.execute(
+            update(feeds)
+            .where(feeds.c.id == existing)
+            .values(**values, removed=False, removed_at=None)
+        )
+        return int(existing)
+    result = conn.execute(
+        insert(feeds).values(
+            url=spec.url,
+            **values,
+            removed=False,
+            created_at=now,
+            status=FeedStatus.NEW.value,
+            error_count=0,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def remove(conn: Connection, url: str, now: datetime) -> bool:
+    result = conn.execute(
+        update(feeds)
+        .where(feeds.c.url == url, feeds.c.removed.is_(False))
+        .values(removed=True, removed_at=now, lease_owner=None, lease_until=None)
+    )
+    return result.rowcount > 0
+
+
+def _item_count() -> Any:
+    return (
+        select(func.count())
+        .where(item_feeds.c.feed_id == feeds.c.id)
+        .scalar_subquery()
+        .label("item_count")
+    )
+
+
+def get(conn: Connection, url: str, *, include_removed: bool = False) -> Feed | None:
+    query = select(feeds, _item_count()).where(feeds.c.url == url)
+    if not include_removed:
+        query = query.where(feeds.c.removed.is_(False))
+    row = conn.execute(query).first()
+    return feed_from_row(row, row.item_count) if row is not None else None
+
+
+def list_all(conn: Connection, *, include_removed: bool = False) -> list[Feed]:
+    query = select(feeds, _item_count()).order_by(feeds.c.url)
+    if not include_removed:
+        query = query.where(feeds.c.removed.is_(False))
+    return [feed_from_row(row, row.item_count) for row in conn.execute(query)]
+
+
+def _due(now: datetime, ignore_interval: bool) -> ColumnElement[bool]:
+    # Backoff (errors, Retry-After) is honoured even when the interval is ignored.
+    not_backing_off = or_(feeds.c.backoff_until.is_(None), feeds.c.backoff_until <= now)
+    conditions = [feeds.c.enabled.is_(True), feeds.c.removed.is_(False), not_backing_off]
+    if not ignore_interval:
+        conditions.append(or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now))
+    return and_(*conditions)
+
+
+def _due_order() -> tuple[Any, ...]:
+    return (feeds.c.next_poll_at.asc().nulls_first(), feeds.c.id)
+
+
+def due(conn: Connection, now: datetime, ignore_interval: bool) -> list[Feed]:
+    query = select(feeds).where(_due(now, ignore_interval)).order_by(*_due_order())
+    return [feed_from_row(row) for row in conn.execute(query)]
+
+
+def claim(
+    conn: Connection,
+    owner: str,
+    now: datetime,
+    *,
+    ignore_interval: bool,
+    lease_seconds: int,
+    limit: int | None,
+) -> list[Feed]:
+    """Lease due feeds to ``owner``: nobody else gets them until the lease ends or a
+    poll is recorded. On PostgreSQL rows another claimer holds are skipped, not
+    waited for; on SQLite the caller's IMMEDIATE transaction serialises claimers."""
+    # A feed leased to anyone, ``owner`` included, is still being polled: not claimable.
+    free = or_(feeds.c.lease_until.is_(None), feeds.c.lease_until <= now)
+    query = select(feeds.c.id).where(_due(now, ignore_interval), free).order_by(*_due_order())
+    if limit is not None:
+        query = query.limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(conn.execute(query).scalars())
+    if not ids:
+        return []
+    until = now + timedelta(seconds=lease_seconds)
+    conn.execute(
+        update(feeds).where(feeds.c.id.in_(ids)).values(lease_owner=owner, lease_until=until)
+    )
+    rows = conn.execute(select(feeds).where(feeds.c.id.in_(ids)).order_by(*_due_order()))
+    return [feed_from_row(row) for row in rows]
+
+
+def release(conn: Connection, url: str, owner: str) -> bool:
+    result = conn.execute(
+        update(feeds)
+        .where(feeds.c.url == url, feeds.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return result.rowcount > 0
+
+
+def upsert_many(
+    conn: Connection, specs: Iterable[FeedSpec], default_interval: int, now: datetime
+) -> None:
+    for spec in specs:
+        upsert(conn, spec, default_interval, now)

@@ -1,0 +1,309 @@
+"""Storing what a poll produced: dedup, items, alerts and the feed's health.
+
+An incoming item is the same as a stored one when, in this order:
+
+a. the same feed carried the same guid, unless the guid appears more than once
+   in this poll (such guids identify nothing);
+b. the normalised link is the same, whichever feed carried it (the new feed is
+   linked to the item; no second alert);
+c. the content hash is the same.
+
+Same item and same hash: nothing changes. Same item, new hash (an edited
+article): the item is updated and its alert stored again under the same id.
+When several incoming items resolve to one stored item, the first one wins.
+Together with the unique constraints this makes recording a poll twice a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from monitor.models import IngestItem, ItemKey, ItemState, PollRecord, PollSummary
+from monitor.storage import alert_rows
+from monitor.storage.keys import normalize_link, trusted_guids
+from monitor.storage.tables import alerts, feeds, item_feeds, items, poll_runs
+
+# Serialises ingest across PostgreSQL clients, so two daemons storing the same
+# article from two feeds cannot both insert it.
+_INGEST_LOCK = 7_413_002
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class _Resolver:
+    """Finds the stored item an incoming key stands for; remembers this poll's writes."""
+
+    def __init__(self, conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> None:
+        self.trusted = trusted_guids(keys)
+        self.by_guid = self._first(
+            conn,
+            select(item_feeds.c.guid, func.min(item_feeds.c.item_id)).where(
+                item_feeds.c.feed_id == feed_id
+            ),
+            item_feeds.c.guid,
+            sorted(self.trusted),
+        )
+        links = sorted({link for k in keys if (link := normalize_link(k.link))})
+        self.by_link = self._first(
+            conn, select(items.c.link_norm, func.min(items.c.id)), items.c.link_norm, links
+        )
+        hashes = sorted({k.content_hash for k in keys})
+        self.by_hash = self._first(
+            conn, select(items.c.content_hash, func.min(items.c.id)), items.c.content_hash, hashes
+        )
+        found = sorted({*self.by_guid.values(), *self.by_link.values(), *self.by_hash.values()})
+        self.hash_of: dict[int, str] = {}
+        self.in_feed: set[int] = set()
+        for chunk in _chunks(found):
+            rows = conn.execute(
+                select(items.c.id, items.c.content_hash).where(items.c.id.in_(chunk))
+            )
+            self.hash_of.update({row.id: row.content_hash for row in rows})
+            self.in_feed.update(
+                conn.execute(
+                    select(item_feeds.c.item_id).where(
+                        item_feeds.c.feed_id == feed_id, item_feeds.c.item_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        self.touched: set[int] = set()
+
+    @staticmethod
+    def _first(conn: Connection, query: Any, column: Any, values: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(values):
+            rows = conn.execute(query.where(column.in_(chunk)).group_by(column))
+            out.update({key: int(item_id) for key, item_id in rows})
+        return out
+
+    def find(self, key: ItemKey) -> int | None:
+        if key.guid in self.trusted and key.guid in self.by_guid:
+            return self.by_guid[key.guid]
+        link = normalize_link(key.link)
+        if link is not None and link in self.by_link:
+            return self.by_link[link]
+        return self.by_hash.get(key.content_hash)
+
+    def remember(self, item_id: int, key: ItemKey) -> None:
+        """Record that this poll stored ``key`` as ``item_id`` (new or edited)."""
+        if key.guid in self.trusted:
+            self.by_guid[key.guid] = item_id
+        link = normalize_link(key.link)
+        if link is not None:
+            self.by_link.setdefault(link, item_id)
+        self.by_hash.setdefault(key.content_hash, item_id)
+        self.hash_of[item_id] = key.content_hash
+        self.in_feed.add(item_id)
+        self.touched.add(item_id)
+
+    def guid_for_feed(self, key: ItemKey) -> str | None:
+        return key.guid if key.guid in self.trusted else None
+
+
+def feed_id_for(conn: Connection, url: str) -> int | None:
+    return conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
+
+
+def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[ItemState]:
+    """NEW unless this feed already stored the item; then UNCHANGED or CHANGED by hash."""
+    resolver = _Resolver(conn, feed_id, keys)
+    states: list[ItemState] = []
+    for index, key in enumerate(keys):
+        item_id = resolver.find(key)
+        if item_id is not None and item_id in resolver.touched:
+            states.append(ItemState.UNCHANGED)  # a repeat within this poll: ignored when stored
+            continue
+        if item_id is None or item_id not in resolver.in_feed:
+            states.append(ItemState.NEW)
+        elif resolver.hash_of[item_id] == key.content_hash:
+            states.append(ItemState.UNCHANGED)
+        else:
+            states.append(ItemState.CHANGED)
+        # Placeholder ids stand for items this poll would insert.
+        resolver.remember(item_id if item_id is not None else -(index + 1), key)
+    return states
+
+
+def record(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK})
+    counts = dict.fromkeys(
+        ("new_items", "updated_items", "new_alerts", "updated_alerts", "removed_alerts"), 0
+    )
+    counts["linked_items"] = 0
+    resolver = _Resolver(conn, feed_id, [item.key for item in record.items])
+    alert_of = _alerts_of(conn, sorted(resolver.hash_of))
+    for item in record.items:
+        key = item.key
+        item_id = resolver.find(key)
+        if item_id is not None and item_id in resolver.touched:
+            continue
+        if item_id is None:
+            item_id = _insert_item(conn, feed_id, item, record.started_at)
+            _link(conn, item_id, feed_id, resolver.guid_for_feed(key), record.started_at)
+            counts["new_items"] += 1
+            if item.analysis is not None and item.analysis.matched:
+                alert_rows.insert_alert(
+                    conn, item_id, item.title, item.analysis, record.finished_at
+                )
+                counts["new_alerts"] += 1
+            resolver.remember(item_id, key)
+            continue
+        if item_id not in resolver.in_feed:
+            _link(conn, item_id, feed_id, resolver.guid_for_feed(key), record.started_at)
+            counts["linked_items"] += 1
+        else:
+            _update_link_guid(conn, item_id, feed_id, resolver.guid_for_feed(key))
+        if resolver.hash_of[item_id] != key.content_hash:
+            _update_item(conn, item_id, item, record.finished_at)
+            counts["updated_items"] += 1
+            outcome = _restore_alert(conn, item_id, item, alert_of.get(item_id), record.finished_at)
+            if outcome:
+                counts[outcome] += 1
+        resolver.remember(item_id, key)
+    _update_feed(conn, feed_id, record)
+    make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        make_insert(poll_runs)
+        .values(
+            feed_id=feed_id,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            http_status=record.http_status,
+            bytes=record.bytes,
+            new_items=counts["new_items"],
+            error=record.error,
+        )
+        .on_conflict_do_nothing(index_elements=["feed_id", "started_at"])
+    )
+    return PollSummary(feed_url=record.new_url or record.feed_url, **counts)
+
+
+def _alerts_of(conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    out: dict[int, tuple[int, str]] = {}
+    for chunk in _chunks(item_ids):
+        rows = conn.execute(
+            select(alerts.c.item_id, alerts.c.id, alerts.c.search_text).where(
+                alerts.c.item_id.in_(chunk)
+            )
+        )
+        out.update({row.item_id: (row.id, row.search_text) for row in rows})
+    return out
+
+
+def _restore_alert(
+    conn: Connection,
+    item_id: int,
+    item: IngestItem,
+    existing: tuple[int, str] | None,
+    now: datetime,
+) -> str | None:
+    matched = item.analysis is not None and item.analysis.matched
+    if existing is None:
+        if not matched:
+            return None
+        assert item.analysis is not None
+        alert_rows.insert_alert(conn, item_id, item.title, item.analysis, now)
+        return "new_alerts"
+    alert_id, old_body = existing
+    if not matched:
+        alert_rows.delete_alert(conn, alert_id, old_body)
+        return "removed_alerts"
+    assert item.analysis is not None
+    alert_rows.replace_alert(conn, alert_id, old_body, item.title, item.analysis, now)
+    return "updated_alerts"
+
+
+def _insert_item(conn: Connection, feed_id: int, item: IngestItem, fetched_at: datetime) -> int:
+    result = conn.execute(
+        insert(items).values(
+            feed_id=feed_id,
+            title=item.title,
+            link=item.link,
+            link_norm=normalize_link(item.link),
+            guid=item.guid,
+            published=item.published,
+            fetched_at=fetched_at,
+            content_hash=item.content_hash,
+            text=item.text,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime) -> None:
+    conn.execute(
+        update(items)
+        .where(items.c.id == item_id)
+        .values(
+            title=item.title,
+            link=item.link,
+            link_norm=normalize_link(item.link),
+            published=item.published,
+            content_hash=item.content_hash,
+            text=item.text,
+            updated_at=now,
+        )
+    )
+
+
+def _link(conn: Connection, item_id: int, feed_id: int, guid: str | None, now: datetime) -> None:
+    conn.execute(
+        insert(item_feeds).values(item_id=item_id, feed_id=feed_id, guid=guid, first_seen_at=now)
+    )
+
+
+def _update_link_guid(conn: Connection, item_id: int, feed_id: int, guid: str | None) -> None:
+    # A feed that changed its guid scheme: look the item up by the new one next time.
+    if guid is None:
+        return
+    conn.execute(
+        update(item_feeds)
+        .where(
+            item_feeds.c.item_id == item_id,
+            item_feeds.c.feed_id == feed_id,
+            item_feeds.c.guid.is_distinct_from(guid),
+        )
+        .values(guid=guid)
+    )
+
+
+def _update_feed(conn: Connection, feed_id: int, record: PollRecord) -> None:
+    values: dict[str, Any] = {
+        "status": record.status.value,
+        "last_polled_at": record.finished_at,
+        "next_poll_at": record.next_poll_at,
+        "error_count": record.error_count,
+        "backoff_until": record.backoff_until,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if record.error is not None:
+        values.update(last_error=record.error, last_error_at=record.finished_at)
+    else:
+        values["last_success_at"] = record.finished_at
+    if record.clear_validators:
+        values.update(etag=record.etag, last_modified=record.last_modified)
+    else:
+        if record.etag is not None:
+            values["etag"] = record.etag
+        if record.last_modified is not None:
+            values["last_modified"] = record.last_modified
+    if record.new_url and record.new_url != record.feed_url:
+        taken = feed_id_for(conn, record.new_url)
+        if taken is None:
+            values["url"] = record.new_url
+        else:
+            # The feed moved to a URL we already poll: that row carries on, this one retires.
+            values.update(removed=True, removed_at=record.finished_at)
+    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))

@@ -1,0 +1,66 @@
+"""Pure helpers: the keys items are deduplicated by, and search terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from monitor.models import ItemKey
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")  # letters and digits, as the FTS5 tokenizer splits
+
+
+def normalize_link(link: str | None) -> str | None:
+    """The form of a link two feeds share for one article.
+
+    Case of scheme and host, ``http`` vs ``https``, default ports, the fragment,
+    a trailing slash and tracking parameters (``utm_*``...) do not make a
+    different article. Anything unparsable is kept as stripped text.
+    """
+    if link is None:
+        return None
+    link = link.strip()
+    if not link:
+        return None
+    try:
+        parts = urlsplit(link)
+        port = parts.port
+    except ValueError:
+        return link
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return link
+    host = parts.hostname.lower()
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or "/"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(k)
+        ]
+    )
+    return urlunsplit(("https", host, path, query, ""))
+
+
+def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
+    """Guids that appear exactly once in one poll; a repeated guid identifies nothing."""
+    seen: dict[str, int] = {}
+    for key in keys:
+        if key.guid:
+            seen[key.guid] = seen.get(key.guid, 0) + 1
+    return {guid for guid, count in seen.items() if count == 1}
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search; every one must appear (case-insensitive)."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def fts5_query(words: Sequence[str]) -> str:
+    # Each word quoted: FTS5 operators (AND, NEAR, column:) in feed text stay words.
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)

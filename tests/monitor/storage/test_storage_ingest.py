@@ -1,0 +1,209 @@
+"""record_poll and classify_items: dedup, edits, idempotency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll, snapshot
+
+from indicators.types import Status
+from monitor.models import AlertQuery, ItemKey, ItemState
+from monitor.storage import Storage
+
+ALL = AlertQuery(limit=0)
+TITLE = "Serbian army put on highest alert"
+BODY = "Serbia's army was put on the highest level of combat readiness on Friday."
+HIT = [("troops-alert", Status.EVENT, BODY)]
+
+
+def _alert_item(**kwargs: object) -> object:
+    values = {"guid": "g-1", "link": "https://news.example.org/a/1", "hits": HIT}
+    values.update(kwargs)
+    return make_item(TITLE, BODY, **values)  # type: ignore[arg-type]
+
+
+def test_recording_the_same_poll_twice_changes_nothing(storage: Storage) -> None:
+    add_feeds(storage)
+    record = make_poll(
+        [
+            _alert_item(),
+            make_item("Weather in Pristina", "Sunny.", guid="g-2", link="https://n.example/w"),
+            make_item("Dup A", "first", guid="dup", link="https://n.example/da"),
+            make_item("Dup B", "second", guid="dup", link="https://n.example/db"),
+        ],
+        etag='"e1"',
+    )
+    first = storage.record_poll(record)
+    assert (first.new_items, first.new_alerts) == (4, 1)
+    before = snapshot(storage)
+    second = storage.record_poll(record)
+    assert (second.new_items, second.updated_items, second.new_alerts) == (0, 0, 0)
+    assert (second.updated_alerts, second.removed_alerts, second.linked_items) == (0, 0, 0)
+    assert snapshot(storage) == before
+    assert storage.count_alerts(ALL) == 1
+
+
+def test_items_without_a_match_are_stored_without_an_alert(storage: Storage) -> None:
+    add_feeds(storage)
+    summary = storage.record_poll(make_poll([make_item("Weather", "Sunny.", guid="w")]))
+    assert (summary.new_items, summary.new_alerts) == (1, 0)
+    assert storage.count_alerts(ALL) == 0
+    assert storage.classify_items(
+        FEED, [ItemKey("w", None, make_item("Weather", "Sunny.").content_hash)]
+    ) == [ItemState.UNCHANGED]
+
+
+def test_classify_items(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    stored = _alert_item()
+    storage.record_poll(make_poll([stored]))
+    edited = make_item(TITLE, BODY + " Updated.", guid="g-1", link=stored.link)
+    states = storage.classify_items(
+        FEED,
+        [
+            stored.key,  # same guid, same hash
+            edited.key,  # same guid, new hash ... but the first key already took the item
+            ItemKey("g-new", "https://news.example.org/a/2", "h2"),
+        ],
+    )
+    assert states == [ItemState.UNCHANGED, ItemState.UNCHANGED, ItemState.NEW]
+    assert storage.classify_items(FEED, [edited.key]) == [ItemState.CHANGED]
+    # Known to another feed only: new for this one (matched again, then only linked).
+    assert storage.classify_items(OTHER, [stored.key]) == [ItemState.NEW]
+    # Two unknown keys for one article (same link) in one poll: the second is a repeat.
+    assert storage.classify_items(
+        FEED,
+        [
+            ItemKey("x1", "https://news.example.org/a/9", "h9"),
+            ItemKey("x2", "https://news.example.org/a/9#comments", "h9b"),
+        ],
+    ) == [ItemState.NEW, ItemState.UNCHANGED]
+
+
+def test_duplicated_guids_within_a_poll_are_not_trusted(storage: Storage) -> None:
+    add_feeds(storage)
+    items = [
+        make_item(
+            "Barricades in Zvečan", "Roads blocked.", guid="same", link="https://n.example/1"
+        ),
+        make_item("Shots near Jarinje", "Police fired.", guid="same", link="https://n.example/2"),
+    ]
+    summary = storage.record_poll(make_poll(items))
+    assert summary.new_items == 2  # not collapsed into one item by the shared guid
+    assert storage.classify_items(FEED, [i.key for i in items]) == [ItemState.UNCHANGED] * 2
+    # Next poll the guid is unique again, but it was never recorded: link decides.
+    again = make_item(
+        "Shots near Jarinje", "Police fired.", guid="same", link="https://n.example/2"
+    )
+    assert storage.classify_items(FEED, [again.key]) == [ItemState.UNCHANGED]
+    assert storage.record_poll(make_poll([again], at=T0 + timedelta(hours=1))).new_items == 0
+
+
+def test_a_changed_guid_finds_the_item_by_link(storage: Storage) -> None:
+    add_feeds(storage)
+    storage.record_poll(make_poll([_alert_item(guid="old-scheme-1")]))
+    moved = _alert_item(guid="tag:news.example.org,2023:1", link="http://NEWS.example.org/a/1/")
+    summary = storage.record_poll(make_poll([moved], at=T0 + timedelta(hours=1)))
+    assert (summary.new_items, summary.new_alerts, summary.updated_items) == (0, 0, 0)
+    # The new guid is remembered: the item is found by it even when the link changes.
+    relinked = _alert_item(guid="tag:news.example.org,2023:1", link="https://m.example.org/1")
+    assert storage.classify_items(FEED, [relinked.key]) == [ItemState.UNCHANGED]
+
+
+def test_the_same_content_under_a_new_guid_and_link_is_the_same_item(storage: Storage) -> None:
+    add_feeds(storage)
+    storage.record_poll(make_poll([_alert_item()]))
+    summary = storage.record_poll(
+        make_poll([_alert_item(guid="g-9", link="https://amp.example/1")], at=T0 + timedelta(1))
+    )
+    assert summary.new_items == 0 and storage.count_alerts(ALL) == 1
+
+
+def test_the_same_link_in_two_feeds_is_one_item_with_one_alert(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    storage.record_poll(make_poll([_alert_item()], feed=FEED))
+    summary = storage.record_poll(
+        make_poll([_alert_item(guid="other-guid")], feed=OTHER, at=T0 + timedelta(minutes=5))
+    )
+    assert (summary.new_items, summary.linked_items, summary.new_alerts) == (0, 1, 0)
+    [alert] = storage.query_alerts(ALL)
+    assert alert.item.feed_url == FEED
+    assert alert.item.feeds == (FEED, OTHER)
+    assert [a.id for a in storage.query_alerts(AlertQuery(feed=OTHER))] == [alert.id]
+    assert {f.url: f.items for f in storage.list_feeds()} == {FEED: 1, OTHER: 1}
+    # The other feed now knows the item under its own guid.
+    assert storage.classify_items(OTHER, [_alert_item(guid="other-guid").key]) == [
+        ItemState.UNCHANGED
+    ]
+
+
+def test_an_edited_article_updates_its_alert_in_place(storage: Storage) -> None:
+    add_feeds(storage)
+    storage.record_poll(make_poll([_alert_item()]))
+    [before] = storage.query_alerts(ALL)
+    body = BODY + " Troops moved to the administrative line near Jarinje."
+    edited = make_item(
+        TITLE + " (updated)",
+        body,
+        guid="g-1",
+        link="https://news.example.org/a/1",
+        hits=[
+            ("troops-alert", Status.EVENT, BODY),
+            (
+                "troop-movement",
+                Status.EVENT,
+                "Troops moved to the administrative line near Jarinje.",
+            ),
+        ],
+        topics=("kosovo-serbia", "military"),
+        score=80,
+        deadlines=[("on Friday", None)],
+    )
+    later = T0 + timedelta(hours=2)
+    summary = storage.record_poll(make_poll([edited], at=later))
+    assert (summary.updated_items, summary.updated_alerts, summary.new_alerts) == (1, 1, 0)
+    [after] = storage.query_alerts(ALL)
+    assert (after.id, after.created_at) == (before.id, before.created_at)
+    assert after.updated_at == later + timedelta(seconds=2)
+    assert after.score == 80 and after.topics == ("kosovo-serbia", "military")
+    assert [i.id for i in after.indicators] == ["troops-alert", "troop-movement"]
+    assert [d.phrase for d in after.deadlines] == ["on Friday"]
+    assert after.item.title == TITLE + " (updated)"
+    full = storage.get_alert(after.id)
+    assert full is not None and full.item.text == edited.text
+    assert [a.id for a in storage.query_alerts(AlertQuery(topic="military"))] == [after.id]
+    assert [a.id for a in storage.query_alerts(AlertQuery(search="Jarinje"))] == [after.id]
+    # Edited again so that nothing matches: the alert goes, the item stays.
+    plain = make_item(TITLE, "Nothing happened.", guid="g-1", link="https://news.example.org/a/1")
+    summary = storage.record_poll(make_poll([plain], at=later + timedelta(hours=1)))
+    assert (summary.updated_items, summary.removed_alerts) == (1, 1)
+    assert storage.count_alerts(ALL) == 0
+    assert storage.query_alerts(AlertQuery(search="Jarinje")) == []
+    assert storage.query_alerts(AlertQuery(topic="military")) == []
+    # ...and comes back as a new alert when a later edit matches again.
+    summary = storage.record_poll(make_poll([_alert_item()], at=later + timedelta(hours=2)))
+    assert (summary.updated_items, summary.new_alerts) == (1, 1)
+    assert storage.count_alerts(ALL) == 1
+
+
+def test_first_of_several_items_for_one_article_wins(storage: Storage) -> None:
+    add_feeds(storage)
+    record = make_poll(
+        [
+            _alert_item(guid="a"),
+            make_item("Other text", "Different.", guid="b", link="https://news.example.org/a/1"),
+        ]
+    )
+    summary = storage.record_poll(record)
+    assert summary.new_items == 1
+    before = snapshot(storage)
+    storage.record_poll(record)
+    assert snapshot(storage) == before
+
+
+def test_a_failed_poll_stores_no_items_but_its_run(storage: Storage) -> None:
+    add_feeds(storage)
+    storage.record_poll(make_poll(error="connection refused", http_status=None))
+    run = storage.last_poll()
+    assert run is not None and run.error == "connection refused" and run.http_status is None
+    assert storage.totals() == {"feeds": 1, "items": 0, "alerts": 0}

@@ -1,0 +1,119 @@
+"""Migrations, connection settings, error wrapping and datetime handling."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DatabaseError
+from storage_factories import FEED, T0, add_feeds, make_poll
+
+from monitor.models import FeedSpec
+from monitor.storage import Storage, StorageError, open_storage
+from monitor.storage.tables import feeds, include_name, metadata
+
+
+def test_migrating_an_empty_database_gives_exactly_the_metadata(storage: Storage) -> None:
+    with storage._engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_name": include_name, "compare_type": True}
+        )
+        assert compare_metadata(context, metadata) == []
+        assert context.get_current_revision() == "0001"
+        tables = set(inspect(conn).get_table_names())
+    assert {t.name for t in metadata.sorted_tables} <= tables
+
+
+def test_full_text_index_is_created(storage: Storage) -> None:
+    with storage._engine.connect() as conn:
+        if storage.dialect == "sqlite":
+            found = conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name = 'alerts_fts'")
+            ).scalar()
+        else:
+            found = conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_alerts_search'")
+            ).scalar()
+    assert found is not None
+
+
+def test_opening_twice_keeps_data_and_migrates_once(db_url: str) -> None:
+    with open_storage(db_url) as first:
+        add_feeds(first)
+    with Storage.open(db_url) as second:
+        assert [f.url for f in second.list_feeds()] == [FEED]
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    storage = open_storage(f"sqlite:///{tmp_path / 'sub' / 'm.db'}")
+    with storage, storage._engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    assert (tmp_path / "sub" / "m.db").exists()
+
+
+def test_backend_errors_become_storage_errors_with_masked_password() -> None:
+    url = "postgresql+psycopg://monitor:s3cret@127.0.0.1:1/nowhere?connect_timeout=2"
+    with pytest.raises(StorageError) as caught:
+        open_storage(url)
+    message = str(caught.value)
+    assert "s3cret" not in message
+    assert "monitor:***@127.0.0.1:1/nowhere" in message
+    assert caught.value.__cause__ is not None
+
+
+def test_a_corrupt_sqlite_file_is_a_storage_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "broken.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match=r"broken\.db") as caught:
+        open_storage(f"sqlite:///{path}")
+    assert isinstance(caught.value.__cause__, DatabaseError)
+    assert "not a database" in str(caught.value)
+
+
+def test_failures_after_opening_are_wrapped_too(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    with open_storage(f"sqlite:///{path}") as storage:
+        add_feeds(storage)
+        raw = sqlite3.connect(path)
+        raw.execute("DROP TABLE poll_runs")
+        raw.commit()
+        raw.close()
+        with pytest.raises(StorageError, match="record_poll") as caught:
+            storage.record_poll(make_poll())
+        assert "poll_runs" in str(caught.value.__cause__)
+
+
+def test_datetimes_round_trip_as_aware_utc(storage: Storage) -> None:
+    belgrade = timezone(timedelta(hours=2))
+    local = datetime(2023, 5, 29, 10, 30, 15, 123456, tzinfo=belgrade)
+    add_feeds(storage)
+    storage.record_poll(make_poll(at=local, backoff_until=local + timedelta(hours=1)))
+    feed = storage.get_feed(FEED)
+    assert feed is not None and feed.last_polled_at is not None
+    assert feed.last_polled_at.tzinfo is UTC
+    assert feed.last_polled_at == local + timedelta(seconds=2)
+    assert feed.backoff_until == datetime(2023, 5, 29, 9, 30, 15, 123456, tzinfo=UTC)
+    with storage._engine.connect() as conn:
+        created = conn.execute(select(feeds.c.created_at)).scalar_one()
+    assert created == T0 and created.tzinfo is UTC
+
+
+def test_naive_datetimes_are_refused(storage: Storage) -> None:
+    with pytest.raises(StorageError, match="naive datetime"):
+        storage.due_feeds(datetime(2023, 5, 29, 8, 0))
+
+
+def test_unknown_feed_is_named(storage: Storage) -> None:
+    from monitor.storage import UnknownFeedError
+
+    with pytest.raises(UnknownFeedError, match=r"https://missing\.example/rss"):
+        storage.record_poll(make_poll(feed="https://missing.example/rss"))
+    storage.add_feed(FeedSpec(url=FEED), 600)
+    assert storage.get_feed(FEED) is not None
