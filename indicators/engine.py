@@ -9,21 +9,20 @@ always give the same analysis, and nothing reads the clock.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from indicators.context import classify_context
+from indicators.deadlines import find_deadlines
 from indicators.loader import load_indicators
 from indicators.model import Indicator, IndicatorSet
 from indicators.patterns import PatternHit, PatternMatcher
 from indicators.scoring import ScoringInput, score_document
-from indicators.text import WORD_PATTERN, Normalized, normalize, split_sentences
+from indicators.text import WORD_PATTERN, Normalized, normalize, split_sentences, word_texts
 from indicators.topics import Gazetteer
 from indicators.types import (
     Analysis,
-    Deadline,
     Document,
     Evidence,
     IndicatorResult,
@@ -31,55 +30,10 @@ from indicators.types import (
     Status,
 )
 
-try:
-    from indicators.context import classify_context
-except ModuleNotFoundError as exc:  # until indicators/context.py exists
-    if exc.name != "indicators.context":
-        raise
-
-    @dataclass(frozen=True, slots=True)
-    class _Verdict:
-        status: Status
-        reasons: tuple[str, ...] = ()
-
-    def classify_context(  # type: ignore[misc]
-        sentence: str,
-        match_start: int,
-        match_end: int,
-        *,
-        published: date | None,
-        previous: str | None = None,
-        checks: frozenset[str] = frozenset(),
-        lang: str | None = None,
-    ) -> _Verdict:
-        return _Verdict(Status.EVENT)
-
-
-try:
-    from indicators.deadlines import find_deadlines
-except ModuleNotFoundError as exc:  # until indicators/deadlines.py exists
-    if exc.name != "indicators.deadlines":
-        raise
-
-    def find_deadlines(  # type: ignore[misc]
-        sentences: Sequence[Sentence], *, published: date | None
-    ) -> list[Deadline]:
-        return []
-
-
 __all__ = ["Engine"]
 
 _MAX_CLASSIFIED = 4  # occurrences of one pattern checked for context in one sentence
 MATCH_SEPARATOR = " … "
-
-
-@dataclass(frozen=True, slots=True)
-class _Words:
-    """The folded words of the whole text and their spans in the folded text."""
-
-    texts: list[str]
-    starts: list[int]
-    ends: list[int]
 
 
 class Engine:
@@ -115,16 +69,19 @@ class Engine:
         published = doc.published_date
         lang = _language(doc.lang)
         norm = normalize(text)
-        folded_words = _words(norm.text)
+        folded = norm.text
 
         evidence: dict[int, list[Evidence]] = {}
+        all_words: list[str] = []
         for position, sentence in enumerate(sentences):
-            first, last = _sentence_words(norm, folded_words, sentence)
-            if first == last:
-                continue
-            hits = self._matcher.match(folded_words.texts[first:last], lang)
+            start = norm.folded_index(sentence.start)
+            end = norm.folded_index(sentence.end)
+            sentence_words = word_texts(folded, start, end)
+            all_words.extend(sentence_words)
+            hits = self._matcher.match(sentence_words, lang)
             if not hits:
                 continue
+            spans = [found.span() for found in WORD_PATTERN.finditer(folded, start, end)]
             previous = sentences[position - 1] if position > 0 else None
             previous_text = previous.text if previous and not previous.is_title else None
             by_indicator: dict[int, list[PatternHit]] = {}
@@ -136,7 +93,8 @@ class Engine:
                         self._indicators[number],
                         indicator_hits,
                         sentence,
-                        (norm, folded_words, first),
+                        norm,
+                        spans,
                         published=published,
                         previous=previous_text,
                         lang=lang,
@@ -169,7 +127,7 @@ class Engine:
             key=lambda r: (-r.score, r.id),
         )
         deadlines = find_deadlines(sentences, published=published)
-        topics = self._gazetteer.tag(text) if self._gazetteer is not None else ()
+        topics = self._gazetteer.tag_words(all_words) if self._gazetteer is not None else ()
         return Analysis(
             text=text,
             indicators=tuple(results),
@@ -184,19 +142,17 @@ class Engine:
         indicator: Indicator,
         hits: Sequence[PatternHit],
         sentence: Sentence,
-        where: tuple[Normalized, _Words, int],
+        norm: Normalized,
+        word_spans: Sequence[tuple[int, int]],
         *,
         published: date | None,
         previous: str | None,
         lang: str | None,
     ) -> Evidence:
         """One Evidence for an indicator in a sentence, from all its patterns that fired there."""
-        norm, folded_words, first = where
 
         def original(word_range: tuple[int, int]) -> tuple[int, int]:
-            start = folded_words.starts[first + word_range[0]]
-            end = folded_words.ends[first + word_range[1]]
-            return norm.span(start, end)
+            return norm.span(word_spans[word_range[0]][0], word_spans[word_range[1]][1])
 
         checks = indicator.context.enabled
         verdicts = []  # (is_event, strength, reasons) per pattern
@@ -243,25 +199,6 @@ def _language(lang: str | None) -> str | None:
         return None
     code = lang.strip().lower().replace("_", "-").split("-")[0]
     return code if len(code) == 2 and code.isalpha() else None
-
-
-def _words(folded: str) -> _Words:
-    texts, starts, ends = [], [], []
-    for found in WORD_PATTERN.finditer(folded):
-        texts.append(found.group())
-        start, end = found.span()
-        starts.append(start)
-        ends.append(end)
-    return _Words(texts, starts, ends)
-
-
-def _sentence_words(norm: Normalized, folded_words: _Words, sentence: Sentence) -> tuple[int, int]:
-    """The indexes ``[first, last)`` of the words inside ``sentence``."""
-    folded_start = bisect_left(norm.offsets, sentence.start)
-    folded_end = bisect_left(norm.offsets, sentence.end)
-    first = bisect_left(folded_words.starts, folded_start)
-    last = bisect_left(folded_words.starts, folded_end, lo=first)
-    return first, last
 
 
 def _merge_spans(spans: Sequence[tuple[int, int]] | object) -> tuple[tuple[int, int], ...]:

@@ -56,6 +56,7 @@ __all__ = ["StrictSpec", "YamlFile", "check", "load_indicators", "read_yaml", "r
 
 YamlPath = tuple[str | int, ...]
 _MAX_NODES = 100_000  # aliases can make a small file expand enormously
+_MAX_DEPTH = 100  # ... or refer to themselves
 
 
 # --- YAML with lines ---------------------------------------------------------
@@ -93,6 +94,9 @@ def read_yaml(path: Path, issues: list[RuleIssue]) -> YamlFile | None:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            problem += f" ({context} started on line {context_mark.line + 1})"
         issues.append(RuleIssue(path, line, f"invalid YAML: {problem}"))
         return None
     finally:
@@ -121,6 +125,8 @@ def _to_data(
     counter[0] += 1
     if counter[0] > _MAX_NODES:
         raise yaml.YAMLError(f"more than {_MAX_NODES} values (aliases expanding?)")
+    if len(at) > _MAX_DEPTH:
+        raise yaml.YAMLError(f"nested more than {_MAX_DEPTH} levels deep (a recursive alias?)")
     lines.setdefault(at, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -317,7 +323,8 @@ class IndicatorSpec(StrictSpec):
     cameo: list[str] = []
     plover: str | None = None
     context: ContextSpec = ContextSpec()
-    patterns: Annotated[list[PatternSpec], Field(min_length=1)]
+    # Checked one by one (PatternSpec), so a bad pattern never hides another problem.
+    patterns: Annotated[list[Any], Field(min_length=1)]
     false_positives: list[str] = []
     examples: ExamplesSpec = ExamplesSpec()
 
@@ -358,7 +365,7 @@ def load_indicators(paths: Path | Iterable[Path]) -> IndicatorSet:
                     RuleIssue(
                         path,
                         indicator.line,
-                        f"duplicate indicator id (first defined at {first.location})",
+                        f"duplicate id (first defined at {first.location})",
                         indicator.id,
                     )
                 )
@@ -389,49 +396,81 @@ def _load_file(path: Path, issues: list[RuleIssue]) -> list[Indicator]:
         return []
     built = []
     for position, item in enumerate(items):
-        indicator_id = item.get("id") if isinstance(item, dict) else None
-        indicator_id = indicator_id if isinstance(indicator_id, str) else None
-        spec = check(IndicatorSpec, source, ("indicators", position), issues, indicator_id)
-        if spec is not None:
-            indicator = _build(spec, source, ("indicators", position), issues)
-            if indicator is not None:
-                built.append(indicator)
+        indicator = _load_indicator(source, ("indicators", position), item, issues)
+        if indicator is not None:
+            built.append(indicator)
     return built
 
 
-def rule_version(spec: IndicatorSpec) -> str:
+def _load_indicator(
+    source: YamlFile, at: YamlPath, item: Any, issues: list[RuleIssue]
+) -> Indicator | None:
+    """Check one indicator and each of its patterns separately, reporting everything."""
+    count = len(issues)
+    indicator_id = item.get("id") if isinstance(item, dict) else None
+    indicator_id = indicator_id if isinstance(indicator_id, str) else None
+    spec = check(IndicatorSpec, source, at, issues, indicator_id)
+    raw_patterns = item.get("patterns") if isinstance(item, dict) else None
+    pattern_specs = [
+        check(PatternSpec, source, (*at, "patterns", i), issues, indicator_id)
+        for i in range(len(raw_patterns) if isinstance(raw_patterns, list) else 0)
+    ]
+    _check_pattern_ids(raw_patterns, source, at, issues, indicator_id)
+    patterns = _build_patterns(pattern_specs, source, at, issues, indicator_id)
+    if spec is None or len(issues) > count:
+        return None
+    checked = [p for p in pattern_specs if p is not None]
+    return _build(spec, checked, patterns, source, at)
+
+
+def rule_version(spec: IndicatorSpec, patterns: list[PatternSpec]) -> str:
     """12 hex of the SHA-256 of the canonical definition (id, severity, context, patterns)."""
     canonical = {
         "id": spec.id,
         "severity": spec.severity,
         "context": spec.context.model_dump(mode="json"),
-        "patterns": [p.model_dump(mode="json", exclude_none=True) for p in spec.patterns],
+        "patterns": [p.model_dump(mode="json", exclude_none=True) for p in patterns],
     }
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:12]
 
 
-def _build(
-    spec: IndicatorSpec, source: YamlFile, at: YamlPath, issues: list[RuleIssue]
-) -> Indicator | None:
-    count = len(issues)
-    builder = _NodeBuilder(source, issues, spec.id)
+def _check_pattern_ids(
+    raw_patterns: Any,
+    source: YamlFile,
+    at: YamlPath,
+    issues: list[RuleIssue],
+    indicator_id: str | None,
+) -> None:
+    """Pattern ids are unique within an indicator (checked on the raw data, so always)."""
+    first_line: dict[str, int] = {}
+    for i, raw in enumerate(raw_patterns if isinstance(raw_patterns, list) else []):
+        pattern_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(pattern_id, str):
+            continue
+        line = source.line((*at, "patterns", i))
+        if pattern_id in first_line:
+            message = (
+                f"duplicate pattern id {pattern_id!r} (first on line {first_line[pattern_id]})"
+            )
+            issues.append(RuleIssue(source.path, line, message, indicator_id))
+        first_line.setdefault(pattern_id, line)
+
+
+def _build_patterns(
+    specs: list[PatternSpec | None],
+    source: YamlFile,
+    at: YamlPath,
+    issues: list[RuleIssue],
+    indicator_id: str | None,
+) -> list[Pattern]:
+    builder = _NodeBuilder(source, issues, indicator_id)
     patterns = []
-    pattern_ids: dict[str, int] = {}
-    for i, pattern in enumerate(spec.patterns):
+    for i, pattern in enumerate(specs):
+        if pattern is None:
+            continue
         here = (*at, "patterns", i)
         line = source.line(here)
-        first = pattern_ids.get(pattern.id)
-        if first is not None:
-            issues.append(
-                RuleIssue(
-                    source.path,
-                    line,
-                    f"duplicate pattern id {pattern.id!r} (first on line {first})",
-                    spec.id,
-                )
-            )
-        pattern_ids.setdefault(pattern.id, line)
         match = builder.node(pattern.match, (*here, "match"), root=True)
         unless = (
             builder.node(pattern.unless, (*here, "unless"), root=True)
@@ -444,9 +483,16 @@ def _build(
                     id=pattern.id, strength=pattern.strength, match=match, unless=unless, line=line
                 )
             )
-    if len(issues) > count:
-        return None
+    return patterns
 
+
+def _build(
+    spec: IndicatorSpec,
+    pattern_specs: list[PatternSpec],
+    patterns: list[Pattern],
+    source: YamlFile,
+    at: YamlPath,
+) -> Indicator:
     def examples(texts: list[str], key: YamlPath) -> tuple[Example, ...]:
         return tuple(
             Example(text=text, line=source.line((*at, *key, i))) for i, text in enumerate(texts)
@@ -467,7 +513,7 @@ def _build(
             background=examples(spec.examples.background, ("examples", "background")),
             no_match=examples(spec.examples.no_match, ("examples", "no_match")),
         ),
-        version=rule_version(spec),
+        version=rule_version(spec, pattern_specs),
         path=source.path,
         line=source.line(at),
     )
@@ -513,7 +559,7 @@ class _NodeBuilder:
         if isinstance(spec, AllSpec):
             parts = [self.node(p, (*at, "all", i), in_all=True) for i, p in enumerate(spec.all)]
             if all(isinstance(p, NoneOf) for p in parts if p is not None) and all(parts):
-                self.issue(at, "'all' needs at least one part that is not 'none'")
+                self.issue((*at, "all"), "'all' needs at least one part that is not 'none'")
                 return None
             return _complete(parts, lambda ps: AllOf(parts=ps, line=line))
         if isinstance(spec, NearSpec):
@@ -526,7 +572,9 @@ class _NodeBuilder:
         assert isinstance(spec, NoneSpec)
         if not in_all:
             where = "at the top of a pattern" if root else "here"
-            self.issue(at, f"'none' cannot stand {where}; use it inside 'all' to exclude words")
+            self.issue(
+                (*at, "none"), f"'none' cannot stand {where}; use it inside 'all' to exclude"
+            )
             return None
         parts = [self.node(p, (*at, "none", i)) for i, p in enumerate(spec.none)]
         return _complete(parts, lambda ps: NoneOf(parts=ps, line=line))

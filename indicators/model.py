@@ -12,8 +12,9 @@ A pattern's ``match`` is a tree of nodes:
 - :class:`AnyOf`: at least one part matches;
 - :class:`AllOf`: every positive part matches somewhere in the sentence and no
   :class:`NoneOf` part does;
-- :class:`Near`: one match of every part, all within ``within`` words of each
-  other (in the given order when ``ordered``);
+- :class:`Near`: one match of every part, with at most ``within`` other words
+  between any two of them (in the given order when ``ordered``); one word
+  cannot serve two parts;
 - :class:`NoneOf`: true when none of its parts match (only inside ``all``).
 """
 

@@ -16,19 +16,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from indicators.types import Sentence
 
-__all__ = ["WORD_PATTERN", "Normalized", "fold", "normalize", "split_sentences", "words"]
+__all__ = [
+    "WORD_PATTERN",
+    "Normalized",
+    "fold",
+    "normalize",
+    "split_sentences",
+    "word_texts",
+    "words",
+]
 
 # Characters folded before Unicode decomposition: quotes, dashes, letters with
 # strokes that NFKD leaves alone, and Cyrillic (Serbian, Macedonian, Russian,
 # Ukrainian) transliterated the way Serbian Latin spells it, without diacritics.
 _QUOTES = {c: "'" for c in "’‘‛`´′‹›"} | {c: '"' for c in "“”„‟«»″"}
 _DASHES = {c: "-" for c in "‐‑‒–—―−﹘﹣－"}
+# An ellipsis stays one character (NFKD would make it three), so text using
+# it keeps the fast path; invisible characters that can sit inside a word
+# (soft hyphen, zero-width space and joiners, BOM) are dropped.
+_PUNCTUATION = {"…": ".", "‥": "."} | {c: "" for c in "\u00ad\u200b\u200c\u200d\u2060\ufeff"}
 _STROKES = {
     "đ": "dj",
     "Đ": "dj",
@@ -105,6 +118,7 @@ _CYRILLIC_LOWER = {
 _DIRECT: dict[str, str] = (
     _QUOTES
     | _DASHES
+    | _PUNCTUATION
     | _STROKES
     | _CYRILLIC_LOWER
     | {c.upper(): v for c, v in _CYRILLIC_LOWER.items()}
@@ -142,7 +156,9 @@ def _build_tables() -> tuple[dict[int, str], str]:
             folded = _fold_char(char)
             if folded != char:
                 table[code] = folded
-            if len(folded) != 1 or unicodedata.combining(char):
+            # Regular characters fold to one character that lower() leaves alone,
+            # so sparse non-ASCII text can be lowered in bulk (see _fold_regular).
+            if len(folded) != 1 or unicodedata.combining(char) or folded.lower() != folded:
                 irregular.append(code)
     return table, _char_class(irregular)
 
@@ -176,6 +192,51 @@ _COMBINING = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f
 # folded one by one.
 _SLOW = re.compile(f"(?s:.)[{_COMBINING}]+|[{_IRREGULAR_CLASS}{_OUTSIDE_TABLE}]")
 _ASCII_TABLE = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {ord("`"): "'"}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=16384)
+def _fold_run(run: str) -> str | None:
+    """A run of non-ASCII characters folded, or None if one of them is irregular."""
+    return None if _SLOW.search(run) else run.translate(_TABLE)
+
+
+def _is_sparse(text: str) -> bool:
+    """Mostly ASCII (English news with curly quotes), judged from the UTF-8 length."""
+    return (len(text.encode("utf-8")) - len(text)) * 8 < len(text)
+
+
+def _fold_sparse(text: str) -> str | None:
+    """Fold mostly-ASCII text: lower it in bulk and translate only its non-ASCII runs.
+
+    ``str.translate`` looks every character up in a dict (about 20 MB/s); this
+    is several times faster. None if the text has irregular characters.
+    """
+    irregular = False
+
+    def fold_run(found: re.Match[str]) -> str:
+        nonlocal irregular
+        folded = _fold_run(found.group())
+        if folded is None:
+            irregular = True
+            return ""
+        return folded
+
+    folded = _NON_ASCII.sub(fold_run, text)
+    if irregular:
+        return None
+    # Regular characters fold to characters lower() leaves alone (see _build_tables).
+    folded = folded.lower()
+    return folded.replace("`", "'") if "`" in folded else folded
+
+
+def _fold_regular(text: str) -> str:
+    """Fold text whose characters each fold to exactly one character."""
+    if _is_sparse(text):
+        folded = _fold_sparse(text)
+        if folded is not None:
+            return folded
+    return text.translate(_TABLE)
 
 
 @lru_cache(maxsize=4096)
@@ -191,6 +252,12 @@ class Normalized:
     original: str
     text: str
     offsets: Sequence[int]
+
+    def folded_index(self, original_index: int) -> int:
+        """The first folded character that comes from ``original_index`` or later."""
+        if isinstance(self.offsets, range):
+            return min(original_index, len(self.text))
+        return bisect_left(self.offsets, original_index)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of folded ``text[start:end]`` (``start < end``).
@@ -210,7 +277,11 @@ def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching and keep the map back to the original."""
     if text.isascii():
         return Normalized(text, text.translate(_ASCII_TABLE), range(len(text)))
-    if _SLOW.search(text) is None:
+    if _is_sparse(text):
+        folded = _fold_sparse(text)
+        if folded is not None:
+            return Normalized(text, folded, range(len(text)))
+    elif _SLOW.search(text) is None:
         # Every character folds to exactly one character: the map is the identity.
         return Normalized(text, text.translate(_TABLE), range(len(text)))
     pieces: list[str] = []
@@ -219,7 +290,7 @@ def normalize(text: str) -> Normalized:
     for found in _SLOW.finditer(text):
         start, end = found.span()
         if start > pos:
-            pieces.append(text[pos:start].translate(_TABLE))
+            pieces.append(_fold_regular(text[pos:start]))
             offsets.extend(range(pos, start))
         chunk = found.group()
         folded = _fold_cluster(chunk) if len(chunk) > 1 else _fold_char(chunk)
@@ -227,7 +298,7 @@ def normalize(text: str) -> Normalized:
         offsets.extend([start] * len(folded))
         pos = end
     if pos < len(text):
-        pieces.append(text[pos:].translate(_TABLE))
+        pieces.append(_fold_regular(text[pos:]))
         offsets.extend(range(pos, len(text)))
     return Normalized(text, "".join(pieces), offsets)
 
@@ -242,6 +313,22 @@ def fold(text: str) -> str:
 WORD_PATTERN = re.compile(r"[^\W_]+")  # a word: letters and digits
 
 
+# Every ASCII character that is not a letter or digit, to a space.
+_ASCII_SEPARATORS = {code: " " for code in range(128) if not chr(code).isalnum()}
+
+
+def word_texts(folded: str, start: int = 0, end: int | None = None) -> list[str]:
+    """The words of ``folded[start:end]`` as strings (the same words :func:`words` finds).
+
+    ASCII text (most folded news) takes ``translate`` + ``split``, several
+    times faster than the word regex.
+    """
+    piece = folded[start:end]
+    if piece.isascii():
+        return piece.translate(_ASCII_SEPARATORS).split()
+    return WORD_PATTERN.findall(piece)
+
+
 def words(folded: str) -> list[tuple[int, int]]:
     """Spans of the words (runs of letters and digits) of a folded string."""
     return [m.span() for m in WORD_PATTERN.finditer(folded)]
@@ -249,16 +336,21 @@ def words(folded: str) -> list[tuple[int, int]]:
 
 # --- sentences ---------------------------------------------------------------
 
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-# Sentence-final punctuation, closing quotes or brackets, then whitespace; or a line break.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s|$)|\n""")
+# A blank line (group 1); sentence-final punctuation with closing quotes or
+# brackets, before whitespace; or a line break.
+# (Written to start with one character class: the regex engine then skips
+# ahead quickly, about four times faster than a plain alternation.)
+_SPLIT = re.compile(
+    r"""[\n.!?…](?:(?<=\n)([^\S\n]*\n\s*)|(?<=[.!?…])[.!?…]*["'”’»)\]]*(?=\s|$)|(?<=\n))"""
+)
 _ABBREVIATION_LIST = """
     mr mrs ms dr prof st no nos gen lt col sgt capt cpt maj adm gov sen rep rev fr jr sr
     sq cf vs etc approx dept est inc ltd co corp jan feb mar apr jun jul aug sep sept oct
     nov dec mt ft pp vol art br str ul tel e.g i.e u.s u.n u.k e.u a.m p.m u.s.a d.c
 """
 _ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+_ACRONYM = re.compile(r"(?:\w\.)+\w")  # "U.S", "e.g" (the final dot is stripped)
 
 
 def split_sentences(text: str, *, has_title: bool) -> list[Sentence]:
@@ -270,64 +362,43 @@ def split_sentences(text: str, *, has_title: bool) -> list[Sentence]:
     break inside a paragraph unless the next line continues in lower case.
     """
     sentences: list[Sentence] = []
-    first = True
-    for para_start, para_end in _paragraphs(text):
-        if first and has_title:
-            _append(sentences, text, para_start, para_end, is_title=True)
-        else:
-            for start, end in _sentence_spans(text, para_start, para_end):
-                _append(sentences, text, start, end, is_title=False)
-        first = False
+    pos = 0
+    in_title = has_title
+    for found in _SPLIT.finditer(text):
+        if found.group(1) is not None:  # a blank line ends the paragraph
+            _append(sentences, text, pos, found.start(), is_title=in_title)
+            in_title = False
+            pos = found.end()
+        elif not in_title and _is_boundary(text, found.start(), found.end()):
+            _append(sentences, text, pos, found.end(), is_title=False)
+            pos = found.end()
+    _append(sentences, text, pos, len(text), is_title=in_title)
     return sentences
 
 
-def _paragraphs(text: str) -> list[tuple[int, int]]:
-    spans = []
-    pos = 0
-    for brk in _PARAGRAPH_BREAK.finditer(text):
-        spans.append((pos, brk.start()))
-        pos = brk.end()
-    spans.append((pos, len(text)))
-    return spans
-
-
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans = []
-    pos = start
-    for boundary in _BOUNDARY.finditer(text, start, end):
-        cut = boundary.end()
-        if not _is_boundary(text, boundary.start(), cut, end):
-            continue
-        spans.append((pos, cut))
-        pos = cut
-    spans.append((pos, end))
-    return spans
-
-
-def _is_boundary(text: str, mark: int, cut: int, end: int) -> bool:
-    following = text[cut:end].lstrip()
-    if not following:
+def _is_boundary(text: str, mark: int, cut: int) -> bool:
+    following = _NEXT_CHAR.match(text, cut)
+    if following is None:
         return True
-    if following[0].islower():
+    if following.group(1).islower():
         return False  # "e.g. the", "...and", or a hard-wrapped line continuing
     if text[mark] == "\n":
         return True
-    if text[mark] != ".":
+    if text[mark] != "." or cut - mark > 1:
+        return True  # "!", "?", "…", or a full stop before a closing quote: "he said no."
+    before = text[max(0, mark - 24) : mark + 1].split()  # abbreviations are short
+    if not before:
         return True
-    token = _TOKEN_BEFORE.search(text, max(0, mark - 30), mark + 1)
-    if token is None:
-        return True
-    word = token.group(1).lstrip("\"'“‘«([").rstrip(".").lower()
+    word = before[-1].lstrip("\"'“‘«([").rstrip(".").lower()
     if word in _ABBREVIATIONS:
         return False
     # An initial ("John F. Kennedy") or an acronym with dots ("U.S.").
-    return not (len(word) == 1 and word.isalpha()) and not re.fullmatch(r"(?:\w\.)+\w", word)
+    return not (len(word) == 1 and word.isalpha()) and not _ACRONYM.fullmatch(word)
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int, *, is_title: bool) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        sentences.append(Sentence(len(sentences), start, end, text[start:end], is_title))
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        start += len(chunk) - len(chunk.lstrip())
+        sentences.append(Sentence(len(sentences), start, start + len(stripped), stripped, is_title))

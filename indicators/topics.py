@@ -28,7 +28,7 @@ from pydantic import Field, StringConstraints
 from indicators.errors import RuleIssue, RuleSetError
 from indicators.loader import LangCode, NonEmpty, StrictSpec, check, read_yaml, rule_files
 from indicators.patterns import TermIndex, TermSyntaxError, TermWords, parse_term
-from indicators.text import WORD_PATTERN, fold
+from indicators.text import fold, word_texts
 
 __all__ = ["Gazetteer", "Topic"]
 
@@ -98,7 +98,10 @@ class Gazetteer:
 
     def mentions(self, text: str) -> dict[str, int]:
         """Topic id -> how many places in ``text`` name it (only topics mentioned at all)."""
-        words = WORD_PATTERN.findall(fold(text))
+        return self.mentions_in_words(word_texts(fold(text)))
+
+    def mentions_in_words(self, words: Sequence[str]) -> dict[str, int]:
+        """:meth:`mentions` for text already folded and cut into words."""
         positions: dict[int, set[int]] = {}
         for term_id, ranges in self._index.find(words).items():
             positions.setdefault(self._owners[term_id], set()).update(f for f, _ in ranges)
@@ -106,7 +109,11 @@ class Gazetteer:
 
     def tag(self, text: str) -> tuple[str, ...]:
         """The ids of the topics ``text`` mentions at least ``min_mentions`` times, by id."""
-        counts = self.mentions(text)
+        return self.tag_words(word_texts(fold(text)))
+
+    def tag_words(self, words: Sequence[str]) -> tuple[str, ...]:
+        """:meth:`tag` for text already folded and cut into words."""
+        counts = self.mentions_in_words(words)
         return tuple(t.id for t in self._topics if counts.get(t.id, 0) >= t.min_mentions)
 
 
@@ -120,16 +127,18 @@ def _load_topic(path: Path, issues: list[RuleIssue]) -> Topic | None:
     topic_id = source.data.get("id")
     topic_id = topic_id if isinstance(topic_id, str) else None
     spec = check(_TopicSpec, source, (), issues, topic_id)
-    if spec is None:
-        return None
     count = len(issues)
-    for lang, texts in spec.terms.items():
-        for i, text in enumerate(texts):
+    # Terms are checked on the raw data, so a schema problem never hides a bad term.
+    terms = source.data.get("terms")
+    for lang, texts in terms.items() if isinstance(terms, dict) else ():
+        for i, text in enumerate(texts if isinstance(texts, list) else ()):
+            if not isinstance(text, str):
+                continue
             try:
                 parse_term(text)
             except TermSyntaxError as exc:
                 issues.append(RuleIssue(path, source.line(("terms", lang, i)), str(exc), topic_id))
-    if len(issues) > count:
+    if spec is None or len(issues) > count:
         return None
     return Topic(
         id=spec.id,

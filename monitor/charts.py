@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from itertools import pairwise
 
+from monitor.textsafe import single_line
+
 Series = Sequence[tuple[date, float]]
 Trend = Mapping[str, Series]
 RGB = tuple[int, int, int]
@@ -184,6 +186,8 @@ def bar(value: float, scale: float, width: int) -> str:
 
 def render_trend_text(trend: Trend, *, width: int = 40, bars: bool = False) -> str:
     """The trend for a terminal: a sparkline per topic, or a bar per day with ``bars``."""
+    # Topic names come from rule files and the database: print them as one clean line each.
+    trend = {single_line(topic) or "?": series for topic, series in trend.items()}
     days = day_range(trend)
     if not days:
         return "no data\n"

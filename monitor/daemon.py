@@ -24,12 +24,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
 from monitor.daemon_lock import daemon_lock
+from monitor.deliver import deliver_due
+from monitor.digest import DigestSettings
 from monitor.models import Feed
 from monitor.pipeline import Pipeline, utc_now
 
 log = logging.getLogger("monitor.daemon")
 
 SYNC_EVERY = 60  # seconds between looks for feeds added or removed from the CLI
+# The digest job looks this often whether a digest is due (and retries failed deliveries);
+# what is due and what was delivered live in the database, so a restart never repeats one.
+DIGEST_EVERY = 300
 # A poll that missed its time by less than this still runs; a longer miss
 # (the machine slept) is coalesced into one run at once anyway.
 MISFIRE_GRACE = 3600
@@ -41,7 +46,11 @@ def feed_job_id(url: str) -> str:
 
 class Daemon:
     def __init__(
-        self, app: App, *, clock: Callable[[], datetime] = utc_now, stop: threading.Event | None = None
+        self,
+        app: App,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        stop: threading.Event | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
@@ -89,6 +98,28 @@ class Daemon:
         for job_id in jobs - {feed_job_id(url) for url in feeds}:
             self.scheduler.remove_job(job_id)
 
+    def deliver_digests(self) -> None:
+        if self.stop.is_set() or not self.app.settings.digest.enabled:
+            return
+        results = deliver_due(
+            self.app.storage,
+            DigestSettings.from_config(self.app.settings.digest),
+            now=self.clock(),
+            indicator_titles={i.id: i.title for i in self.app.engine.indicators},
+        )
+        for result in results:
+            if result.ok:
+                log.info(
+                    "digest day=%s channel=%s delivered to %s",
+                    result.day,
+                    result.channel,
+                    result.location,
+                )
+            else:
+                log.error(
+                    "digest day=%s channel=%s failed: %s", result.day, result.channel, result.error
+                )
+
     def _add_feed_job(self, feed: Feed) -> None:
         now = self.clock()
         first = max(feed.next_poll_at or now, feed.backoff_until or now, now)
@@ -132,8 +163,16 @@ class Daemon:
             name="sync feeds",
             replace_existing=True,
         )
+        self.scheduler.add_job(
+            self.deliver_digests,
+            IntervalTrigger(seconds=DIGEST_EVERY),
+            id="digest",
+            name="daily digest",
+            replace_existing=True,
+            next_run_time=self.clock(),  # a day missed while the daemon was down is caught up now
+        )
         self.scheduler.start()
-        log.info("daemon started with %d feed jobs", len(self.scheduler.get_jobs()) - 1)
+        log.info("daemon started with %d feed jobs", len(self.scheduler.get_jobs()) - 2)
 
     def shutdown(self) -> None:
         self.stop.set()

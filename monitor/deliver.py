@@ -37,7 +37,7 @@ from monitor.digest import (
     build_digest_data,
     subject,
 )
-from monitor.digest_html import chart_data_uri, render_html
+from monitor.digest_html import render_html
 from monitor.digest_schedule import due_days
 from monitor.digest_text import render_text
 from monitor.errors import DeliveryError
@@ -103,10 +103,31 @@ def write_digest_files(data: DigestData, folder: Path) -> tuple[Path, Path]:
     html_name, text_name = digest_filenames(data.day)
     html_path, text_path = folder / html_name, folder / text_name
     atomic_write(text_path, render_text(data))
-    atomic_write(
-        html_path, render_html(data, chart_src=chart_data_uri(render_chart_png(data.trend)))
-    )
+    atomic_write(html_path, render_html(data))  # the chart as a data: URI
     return html_path, text_path
+
+
+def write_digest_to(data: DigestData, target: Path) -> list[Path]:
+    """Write where the user asked (``monitor digest --out``).
+
+    A folder (existing, or a path without a suffix) gets the dated pair of
+    files; ``x.html`` gets the HTML and ``x.txt`` beside it; ``x.txt`` gets only
+    the text.
+    """
+    suffix = target.suffix.lower()
+    if target.is_dir() or not suffix:
+        return list(write_digest_files(data, target))
+    if suffix == ".txt":
+        atomic_write(target, render_text(data))
+        return [target]
+    if suffix not in (".html", ".htm"):
+        raise DeliveryError(
+            "expected a folder, or a file ending in .html or .txt", target=str(target)
+        )
+    text_path = target.with_suffix(".txt")
+    atomic_write(text_path, render_text(data))
+    atomic_write(target, render_html(data))
+    return [target, text_path]
 
 
 # -- email ---------------------------------------------------------------------------
@@ -117,7 +138,7 @@ def _address(value: str, key: str) -> Address:
     try:
         return Address(addr_spec=cleaned)
     except (ValueError, IndexError) as exc:
-        raise DeliveryError(f"{key}: {cleaned!r} is not an email address", target=cleaned) from exc
+        raise DeliveryError(f"{cleaned!r} is not an email address", target=key) from exc
 
 
 def build_message(data: DigestData, email: EmailSettings) -> EmailMessage:

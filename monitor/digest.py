@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from indicators.types import Level
 from monitor.charts import dense
-from monitor.digest_schedule import digest_period
+from monitor.digest_schedule import digest_period, latest_due_day
 from monitor.models import Alert, AlertQuery, DeadlineView, EvidenceView, Feed, FeedStatus
 from monitor.textsafe import single_line
 
@@ -70,6 +70,13 @@ class DigestSettings:
     max_trend_topics: int = 6
     evidence_per_indicator: int = 3
     max_upcoming_deadlines: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("max_alerts", "silent_days", "trend_days", "max_trend_topics"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"digest.{name} must be at least 1")
+        if self.catch_up_days < 0:
+            raise ValueError("digest.catch_up_days must be at least 0")
 
     @classmethod
     def from_config(cls, config: DigestConfig) -> DigestSettings:
@@ -300,7 +307,15 @@ def due_label(deadline: DeadlineView, day: date, tz: ZoneInfo) -> str:
 
 
 def source_name(alert: Alert) -> str:
-    return alert.item.feed_name or alert.item.feed_url
+    """The feed's name with its host (``Balkan Wire (news.example.org)``), else its URL."""
+    name, url = alert.item.feed_name, alert.item.feed_url
+    if not name:
+        return url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return f"{name} ({host})" if host and host not in name else name
 
 
 def published_label(alert: Alert, tz: ZoneInfo) -> str:
@@ -409,6 +424,11 @@ def count(
     )
 
 
+def default_day(now: datetime, settings: DigestSettings) -> date:
+    """The digest day to show when none is given: the latest whose time has passed."""
+    return latest_due_day(now, at=settings.time, tz=settings.timezone)
+
+
 def build_digest_data(
     storage: DigestSource,
     *,
@@ -427,7 +447,7 @@ def build_digest_data(
     tz = settings.timezone
     start, end = digest_period(day, at=settings.time, tz=tz)
     query = AlertQuery(since=start, until=end, min_score=settings.min_score or None, limit=0)
-    # Alerts come back as storage orders them; the digest ranks by its own rule.
+    # The period is half-open; guard it even against a backend with an inclusive `until`.
     in_period = [a for a in storage.query_alerts(query) if start <= a.created_at < end]
     ranked = rank_alerts(in_period)
     shown = ranked[: settings.max_alerts]
@@ -440,7 +460,9 @@ def build_digest_data(
     ]
     upcoming = sorted(upcoming, key=_due_key)[: settings.max_upcoming_deadlines]
 
-    trend_start = day - timedelta(days=settings.trend_days - 1)
+    # The daily index counts UTC days: end on the UTC day holding the period's last instant.
+    trend_end = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+    trend_start = trend_end - timedelta(days=settings.trend_days - 1)
     days = [trend_start + timedelta(days=n) for n in range(settings.trend_days)]
     # Without topics (no gazetteer, or a quiet day) the trend is the index over all alerts.
     topics: list[str | None] = [*trend_topics(in_period, settings)] or [None]
@@ -448,7 +470,7 @@ def build_digest_data(
         topic or ALL_TOPICS: tuple(
             zip(
                 days,
-                dense(storage.daily_index(topic=topic, start=trend_start, end=day), days),
+                dense(storage.daily_index(topic=topic, start=trend_start, end=trend_end), days),
                 strict=True,
             )
         )

@@ -283,6 +283,7 @@ def render_html(data: DigestData, *, chart_src: str | None = None) -> str:
         'style="border-collapse:collapse;background-color:#f4f5f7;"><tr><td align="center">'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
         'style="border-collapse:collapse;max-width:640px;background-color:#ffffff;'
+        "overflow-wrap:anywhere;word-break:break-word;"
         f'text-align:left;">{body}</table>'
         "</td></tr></table></body></html>\n"
     )

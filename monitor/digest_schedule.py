@@ -65,24 +65,28 @@ def due_days(
     """The days whose digest should be sent now, oldest first.
 
     The latest day whose moment has passed is due unless ``delivered(day)``
-    says it went out already. A day missed while the monitor was down is
-    caught up, once, if it lies within ``catch_up_days`` before that day
-    (``0``: never catch up). Days whose moment is before ``not_before`` (for
-    example when the monitor was first started) are never due, so a fresh
-    install does not send a week of empty digests.
+    says it went out already. Days missed since the last delivery (the
+    monitor was down) are caught up, once each, when that delivery lies
+    within ``catch_up_days`` before the latest day (``0``: never catch up).
+    With no delivery in that window (a fresh install, or a long outage) only
+    the latest day is due, so nobody gets a week of stale digests at once.
+    Days whose moment is before ``not_before`` are never due.
     """
     if catch_up_days < 0:
         raise ValueError("catch_up_days must be >= 0")
     if not_before is not None:
         _require_aware(not_before)
     latest = latest_due_day(now, at=at, tz=tz)
-    days = [latest - timedelta(days=back) for back in range(catch_up_days, -1, -1)]
-    return [
+    window = [
         day
-        for day in days
-        if (not_before is None or scheduled_at(day, at=at, tz=tz) >= not_before)
-        and not delivered(day)
+        for day in (latest - timedelta(days=back) for back in range(catch_up_days, -1, -1))
+        if not_before is None or scheduled_at(day, at=at, tz=tz) >= not_before
     ]
+    sent = [delivered(day) for day in window]
+    if not any(sent):
+        return window[-1:] if window and window[-1] == latest else []
+    last_sent = len(sent) - 1 - sent[::-1].index(True)
+    return window[last_sent + 1 :]  # every day after the last delivery
 
 
 def _require_aware(moment: datetime) -> None:

@@ -99,8 +99,7 @@ def render_text(data: DigestData) -> str:
 
     lines += _heading(f"Escalation trend (daily index, last {_trend_days(data)} days)")
     if data.trend:
-        safe_trend = {single_line(topic): series for topic, series in data.trend.items()}
-        lines.append(render_trend_text(safe_trend).rstrip("\n"))
+        lines.append(render_trend_text(data.trend).rstrip("\n"))
     else:
         lines.append("no topics in this period")
 

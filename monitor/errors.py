@@ -16,8 +16,10 @@
      │         ├── GoneError          kind: gone (410)
      │         └── RetryLaterError    kind: retry_later (429, 503; retry_after)
      ├── ParseError                   fetched bytes are not a usable feed (url)
-     ├── StorageError                 the database failed (what was being done)
-     └── DeliveryError                a digest could not be delivered (target)
+     └── DeliveryError                a digest could not be delivered (target: path, address)
+
+Database failures are :class:`monitor.storage.errors.StorageError`, kept with the
+storage package that wraps them.
 
 A ``304 Not Modified`` is a result, not an error. Wrap lower-level exceptions with
 ``raise SomeError(...) from exc`` so the cause stays on ``__cause__``; ``str(error)``
@@ -160,17 +162,6 @@ class ParseError(MonitorError):
 
     def __str__(self) -> str:
         return f"{self.url}: {self.message}"
-
-
-class StorageError(MonitorError):
-    """The database failed; ``operation`` says what was being done (e.g. ``store poll``)."""
-
-    def __init__(self, message: str, *, operation: str | None = None) -> None:
-        super().__init__(message)
-        self.operation = operation
-
-    def __str__(self) -> str:
-        return f"{self.operation}: {self.message}" if self.operation else self.message
 
 
 class DeliveryError(MonitorError):

@@ -158,8 +158,7 @@ class Fetcher:
         scheme = _scheme(url)
         if scheme == "file":
             return _read_file(url, limit=self.policy.max_bytes, started=started)
-        if scheme not in ("http", "https"):
-            raise BadURLError(f"unsupported URL scheme {scheme!r}", url=url)
+        _check_web_url(url, url)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -219,7 +218,7 @@ class Fetcher:
             http_request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
             raise BadURLError(f"invalid URL: {exc}", url=request.url) from exc
-        return _StreamedResponse(self._client, http_request, request, self.policy)
+        return _StreamedResponse(self._client, http_request, request, self.policy.total_timeout)
 
     def _read_body(self, response: httpx.Response, request: _Request) -> bytes:
         limit = self.policy.max_bytes
@@ -231,6 +230,9 @@ class Fetcher:
                 url=request.url,
                 limit=limit,
             )
+        if response.is_stream_consumed:
+            # Fake transports hand over responses httpx has already read and decoded.
+            return _capped(response.content, limit, request.url)
         decoder = _Decoder(encodings, limit=limit, url=request.url)
         body = bytearray()
         try:
@@ -241,10 +243,18 @@ class Fetcher:
                     raise _deadline_error(request, self.policy.total_timeout)
             body += decoder.flush()
         except httpx.TimeoutException as exc:
-            raise _timeout_error(exc, request) from exc
+            raise _timeout_error(exc, request, self.policy.total_timeout) from exc
         except httpx.TransportError as exc:
             raise ConnectError(f"connection failed: {_describe(exc)}", url=request.url) from exc
         return bytes(body)
+
+
+def _capped(body: bytes, limit: int, url: str) -> bytes:
+    if len(body) > limit:
+        raise ResponseTooLargeError(
+            f"decoded body is over the limit of {limit} bytes", url=url, limit=limit
+        )
+    return body
 
 
 @dataclass(slots=True)
@@ -266,19 +276,19 @@ class _StreamedResponse:
         client: httpx.Client,
         http_request: httpx.Request,
         request: _Request,
-        policy: FetchPolicy,
+        total_timeout: float,
     ) -> None:
         self._client = client
         self._http_request = http_request
         self._request = request
-        self._policy = policy
+        self._total_timeout = total_timeout
         self._response: httpx.Response | None = None
 
     def __enter__(self) -> httpx.Response:
         try:
             self._response = self._client.send(self._http_request, stream=True)
         except httpx.TimeoutException as exc:
-            raise _timeout_error(exc, self._request) from exc
+            raise _timeout_error(exc, self._request, self._total_timeout) from exc
         except httpx.UnsupportedProtocol as exc:
             raise BadURLError(f"invalid URL: {exc}", url=self._request.url) from exc
         except httpx.TransportError as exc:
@@ -346,15 +356,27 @@ def _redirect_target(current: str, location: str, original: str) -> str:
         raise BadURLError(f"invalid redirect target {location!r}", url=original) from exc
     if _scheme(target) not in ("http", "https"):
         raise BadURLError(f"redirect to unsupported URL {target!r}", url=original)
+    _check_web_url(target, original)
     return target
 
 
+def _check_web_url(url: str, original: str) -> None:
+    """Raise BadURLError unless ``url`` is an http(s) URL with a host."""
+    scheme = _scheme(url)
+    if scheme == "invalid":
+        raise BadURLError("malformed URL", url=original)
+    if scheme not in ("http", "https"):
+        raise BadURLError(f"unsupported URL scheme {scheme!r}", url=original)
+    if not urlsplit(url).hostname:
+        raise BadURLError(f"no host in {url!r}", url=original)
+
+
 def _scheme(url: str) -> str:
-    """The URL's scheme; ``file`` for a plain local path."""
+    """The URL's scheme; ``file`` for a plain local path, ``invalid`` if it cannot be split."""
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
-        return ""
+        return "invalid"
     # A Windows drive letter ("c:\\feeds\\x.xml") parses as a one-letter scheme.
     if not scheme or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):
         return "file"
@@ -367,7 +389,12 @@ def _deadline_error(request: _Request, total: float) -> FetchTimeoutError:
     )
 
 
-def _timeout_error(exc: httpx.TimeoutException, request: _Request) -> FetchTimeoutError:
+def _timeout_error(
+    exc: httpx.TimeoutException, request: _Request, total: float
+) -> FetchTimeoutError:
+    # Waits are clamped to the time left, so running out of it is the deadline's doing.
+    if request.remaining(time.monotonic()) <= 0.05:
+        return _deadline_error(request, total)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return FetchTimeoutError("timed out connecting", url=request.url, kind="connect_timeout")
     return FetchTimeoutError("timed out waiting for data", url=request.url, kind="read_timeout")
@@ -516,21 +543,36 @@ class _BrotliStage:  # pragma: no cover - only when brotli is installed
     def __init__(self, url: str) -> None:
         self._url = url
         self._decompressor = brotli.Decompressor()
+        # brotli >= 1.2 can cap one call's output; older versions only see small inputs.
+        self._cappable = hasattr(self._decompressor, "can_accept_more_data")
 
     def decode(self, data: bytes, room: int) -> Iterator[bytes]:
-        # The brotli API cannot cap one call's output, so small inputs keep it bounded.
         try:
-            for start in range(0, len(data), 1024):
-                out = self._decompressor.process(data[start : start + 1024])
-                room -= len(out)
-                yield out
-                if room <= 0:
-                    return
+            if self._cappable:
+                yield from self._decode_capped(data, room)
+            else:
+                for start in range(0, len(data), 256):
+                    out = self._decompressor.process(data[start : start + 256])
+                    room -= len(out)
+                    yield out
+                    if room <= 0:
+                        return
         except brotli.error as exc:
             raise ContentDecodeError(f"corrupt br body: {exc}", url=self._url) from exc
 
+    def _decode_capped(self, data: bytes, room: int) -> Iterator[bytes]:
+        # Output beyond the cap stays buffered in the decompressor; empty inputs drain it.
+        decompressor = self._decompressor
+        while room > 0:
+            out = decompressor.process(data, output_buffer_limit=max(1, min(room, _CHUNK)))
+            if not out and (not data or decompressor.can_accept_more_data()):
+                return
+            data = b""
+            room -= len(out)
+            yield out
+
     def flush(self) -> bytes:
-        return b""
+        return b""  # every decode call drains the decompressor
 
 
 class _IdentityStage:
@@ -565,10 +607,7 @@ def _read_file(url: str, *, limit: int, started: float) -> FetchResult:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise FileReadError(f"cannot read {path}: {reason}", url=url) from exc
-    if len(content) > limit:
-        raise ResponseTooLargeError(
-            f"file is over the limit of {limit} bytes", url=url, limit=limit
-        )
+    _capped(content, limit, url)
     return FetchResult(
         url=url,
         final_url=url,

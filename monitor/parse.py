@@ -79,7 +79,7 @@ def parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = 
     text = strip_doctype(text)
     parsed = feedparser.parse(
         _as_utf8_xml(text),
-        response_headers=_feedparser_headers(headers, url),
+        response_headers=_feedparser_headers(headers),
         # Links inside bodies are dropped with the markup and html_to_text removes
         # scripts itself: both passes would only cost time.
         resolve_relative_uris=False,
@@ -89,16 +89,20 @@ def parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = 
         if _looks_like_html(text):
             raise ParseError("HTML page, not a feed", url=url)
         raise ParseError("no RSS, Atom or RDF feed found", url=url)
-    return _build_feed(parsed, url=url, encoding=encoding)
+    location = headers.get("content-location")
+    base = urljoin(url, location) if location else url
+    return _build_feed(parsed, base=base, encoding=encoding)
 
 
-def _build_feed(parsed: Any, *, url: str, encoding: str) -> ParsedFeed:
+def _build_feed(parsed: Any, *, base: str, encoding: str) -> ParsedFeed:
     feed = parsed.feed
+    # Atom says what its text constructs are; RSS leaves feedparser to guess.
+    typed = str(parsed.get("version") or "").startswith("atom")
     items: list[ParsedItem] = []
     seen: set[str] = set()
     duplicates = 0
     for entry in parsed.entries:
-        item = _build_item(entry, base=url)
+        item = _build_item(entry, base=base, typed=typed)
         if item.guid is not None:
             # The feed says these are one item; the first is usually the newest version.
             if item.guid in seen:
@@ -106,20 +110,20 @@ def _build_feed(parsed: Any, *, url: str, encoding: str) -> ParsedFeed:
                 continue
             seen.add(item.guid)
         items.append(item)
-    title = _one_line(_detail_text(feed.get("title_detail"), feed.get("title")))
+    title = _one_line(_detail_text(feed.get("title_detail"), feed.get("title"), typed=typed))
     return ParsedFeed(
         title=title or None,
-        link=_web_link(feed.get("link"), base=url),
+        link=_web_link(feed.get("link"), base=base),
         items=items,
         duplicate_guids=duplicates,
         encoding=encoding,
     )
 
 
-def _build_item(entry: Any, *, base: str) -> ParsedItem:
-    title = _one_line(_detail_text(entry.get("title_detail"), entry.get("title")))
-    body = _entry_body(entry)
-    author = _one_line(_detail_text(None, entry.get("author"))) or None
+def _build_item(entry: Any, *, base: str, typed: bool) -> ParsedItem:
+    title = _one_line(_detail_text(entry.get("title_detail"), entry.get("title"), typed=typed))
+    body = _entry_body(entry, typed=typed)
+    author = _one_line(_detail_text(None, entry.get("author"), typed=False)) or None
     guid = (entry.get("id") or "").strip() or None
     return ParsedItem(
         guid=guid,
@@ -132,17 +136,17 @@ def _build_item(entry: Any, *, base: str) -> ParsedItem:
     )
 
 
-def _entry_body(entry: Any) -> str:
+def _entry_body(entry: Any, *, typed: bool) -> str:
     """Full content (content:encoded, Atom content) before the summary."""
     contents = entry.get("content") or []
     for wanted in ("html", "plain"):
         for content in contents:
             if wanted in (content.get("type") or "") and content.get("value"):
-                return _detail_text(content, content["value"])
+                return _detail_text(content, content["value"], typed=typed)
     for content in contents:
         if content.get("value"):
-            return _detail_text(content, content["value"])
-    return _detail_text(entry.get("summary_detail"), entry.get("summary"))
+            return _detail_text(content, content["value"], typed=typed)
+    return _detail_text(entry.get("summary_detail"), entry.get("summary"), typed=typed)
 
 
 _KNOWN_TAG = re.compile(
@@ -152,13 +156,16 @@ _KNOWN_TAG = re.compile(
 )
 
 
-def _detail_text(detail: Mapping[str, Any] | None, value: str | None) -> str:
-    """Plain text of a feedparser text construct, whatever type it claims."""
+def _detail_text(detail: Mapping[str, Any] | None, value: str | None, *, typed: bool) -> str:
+    """Plain text of a feedparser text construct.
+
+    ``typed``: the document declared the type (Atom), so "text" is taken at its word.
+    """
     if not value:
         return ""
     kind = (detail or {}).get("type") or ""
     # RSS says nothing about types, so escaped markup in a "plain" title is common.
-    if "html" in kind or _KNOWN_TAG.search(value):
+    if "html" in kind or (not typed and _KNOWN_TAG.search(value)):
         return html_to_text(value)
     # Double-escaped entities (&amp;amp;) are far more common than literal ones.
     return plain_to_text(html.unescape(value))
@@ -265,7 +272,7 @@ def _mostly_utf8(content: bytes) -> bool:
     """UTF-8 with a few stray bytes: more valid multi-byte characters than errors."""
     text = content.decode("utf-8", "replace")
     errors = text.count("\ufffd")
-    wide = sum(1 for char in text if char > "\x7f") - errors
+    wide = len(text) - len(text.encode("ascii", "ignore")) - errors
     return wide > 2 * errors
 
 
@@ -397,12 +404,15 @@ def _as_utf8_xml(text: str) -> bytes:
     return text.encode("utf-8", "replace")
 
 
-def _feedparser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
-    """Response headers for feedparser: the body is UTF-8 XML now, the base URL is the feed's."""
-    out = {k: v for k, v in headers.items() if k in ("content-language", "content-location")}
+def _feedparser_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Response headers for feedparser: the body is UTF-8 XML now.
+
+    No Content-Location: feedparser would resolve GUIDs against it ("m-1" becoming
+    "https://host/m-1"), so a feed that moves would change every GUID. Links are
+    made absolute in :func:`_web_link` instead.
+    """
+    out = {k: v for k, v in headers.items() if k == "content-language"}
     out["content-type"] = "application/xml; charset=utf-8"
-    location = out.get("content-location")
-    out["content-location"] = urljoin(url, location) if location else url
     return out
 
 

@@ -79,7 +79,7 @@ class PollReport:
 class PollOptions:
     concurrency: int = 8
     per_host: int = 2
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
     unconditional_every: int = 20
 
 

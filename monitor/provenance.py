@@ -16,7 +16,7 @@ from monitor.textsafe import single_line
 
 
 def mark(text: str, spans: Iterable[tuple[int, int]], *, offset: int = 0, color: bool) -> str:
-    """``text`` with the ``spans`` (absolute offsets; ``offset`` is where ``text`` starts) marked."""
+    """``text`` with ``spans`` marked; spans are absolute, ``offset`` is where ``text`` starts."""
     out: list[str] = []
     cursor = 0
     for start, end in sorted(spans):
@@ -67,9 +67,8 @@ def render_analysis_text(analysis: Analysis, *, color: bool = False) -> str:
         lines.append(f"  {single_line(deadline.phrase)!r} -> {due}")
     lines.append("\nScore contributions:")
     for contribution in analysis.score.contributions:
-        lines.append(
-            f"  {contribution.points:+7.1f}  {contribution.label}: {single_line(contribution.detail)}"
-        )
+        detail = single_line(contribution.detail)
+        lines.append(f"  {contribution.points:+7.1f}  {contribution.label}: {detail}")
     return "\n".join(lines)
 
 
@@ -93,7 +92,7 @@ def render_alert_text(alert: Alert, *, color: bool = False) -> str:
         lines.append(f"  also in:      {', '.join(single_line(f) for f in item.feeds)}")
     lines += [
         f"  etag:         {single_line(item.etag) or '(none)'}",
-        f"  last-modified:{' ' + single_line(item.last_modified) if item.last_modified else ' (none)'}",
+        f"  last-modified: {single_line(item.last_modified) or '(none)'}",
         f"  content hash: {item.content_hash or ''}",
         "Indicators",
     ]

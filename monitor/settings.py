@@ -11,11 +11,11 @@ file and the key (``monitor.toml: fetch.read_timeout: ...``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -28,12 +28,17 @@ FEED_COLUMNS = (
     Column("LAST POLLED", lambda r: (r["last_polled"] or "never")[:16].replace("T", " "), 16),
     Column("NEXT POLL", lambda r: (r["next_poll"] or "now")[:16].replace("T", " "), 16),
     Column("FEED", lambda r: r["name"] or r["url"], 32),
-    Column("URL / LAST ERROR", lambda r: r["last_error"] if r["status"] != "ok" and r["last_error"] else r["url"]),
+    Column(
+        "URL / LAST ERROR",
+        lambda r: r["last_error"] if r["status"] != "ok" and r["last_error"] else r["url"],
+    ),
 )
 
 
 @feeds.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @handles_errors
 @pass_app
 def list_feeds(app: App, fmt: str) -> None:
@@ -127,7 +132,9 @@ def import_feeds(app: App, opml_file: Path) -> None:
         )
         known.add(normalised)
         added += 1
-    click.echo(f"Imported {added} new feed{'s' if added != 1 else ''} of {len(specs)} in {opml_file}.")
+    click.echo(
+        f"Imported {added} new feed{'s' if added != 1 else ''} of {len(specs)} in {opml_file}."
+    )
 
 
 @feeds.command("export")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 
 from monitor.app import App
 from monitor.charts import render_trend_text
-from monitor.commands.common import handles_errors, pass_app
+from monitor.commands.common import handles_errors, parse_cli_date, pass_app
+from monitor.deliver import send_digest, write_digest_to
+from monitor.digest import DigestSettings, build_digest_data, default_day, subject
+from monitor.digest_text import render_text
 from monitor.output import FORMATS, Column, write_records
 
 DEADLINE_COLUMNS = (
@@ -72,6 +76,52 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
     click.echo(render_trend_text(series, bars=bars), nl=False)
 
 
+@click.command()
+@click.option(
+    "--date", "day", metavar="DATE", help="The digest's day (YYYY-MM-DD); default: the latest."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write it here: a folder (dated .html and .txt), a .html or a .txt file.",
+)
+@click.option("--email", is_flag=True, help="Send it with the [digest.email] settings.")
+@handles_errors
+@pass_app
+def digest(app: App, day: str | None, out: Path | None, email: bool) -> None:
+    """Make the daily digest by hand; without --out or --email, print its text.
+
+    Covers the 24 hours before the configured digest time of that day, in the
+    configured timezone. Making one by hand never counts as the daemon's delivery.
+
+    \b
+    Examples:
+      monitor digest
+      monitor digest --date 2022-11-22 --out digests/
+      monitor digest --email
+    """
+    settings = DigestSettings.from_config(app.settings.digest)
+    now = datetime.now(UTC)
+    chosen = parse_cli_date(day, "--date") or default_day(now, settings)
+    data = build_digest_data(
+        app.storage,
+        day=chosen,
+        settings=settings,
+        now=now,
+        indicator_titles={i.id: i.title for i in app.engine.indicators},
+    )
+    if out is not None:
+        for path in write_digest_to(data, out):
+            click.echo(f"Wrote {path}")
+    if email:
+        if settings.email is None:
+            raise click.ClickException(f"{app.settings.source}: digest.email: not configured")
+        click.echo(f"Sent {subject(data)!r} to {send_digest(data, settings.email)}")
+    if out is None and not email:
+        click.echo(render_text(data), nl=False)
+
+
 def register(group: click.Group) -> None:
     group.add_command(deadlines)
     group.add_command(trend)
+    group.add_command(digest)

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, text, update
 
-from indicators.types import Analysis
-from monitor.storage.tables import alert_topics, alerts, deadlines, evidence
+from indicators.types import Analysis, Status
+from monitor.storage.keys import clean
+from monitor.storage.tables import (
+    alert_feeds,
+    alert_indicators,
+    alert_topics,
+    alerts,
+    deadlines,
+    evidence,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """What changing or deleting an alert needs to know about it."""
+
+    id: int
+    created_at: datetime
+    search_text: str  # the FTS5 'delete' command needs the indexed text
 
 
 def search_text(title: str, analysis: Analysis) -> str:
@@ -18,7 +37,7 @@ def search_text(title: str, analysis: Analysis) -> str:
         for ev in result.evidence:
             if ev.sentence not in sentences:
                 sentences.append(ev.sentence)
-    return "\n".join([title, *sentences])
+    return clean("\n".join([title, *sentences]))
 
 
 def _alert_values(title: str, analysis: Analysis) -> dict[str, Any]:
@@ -50,10 +69,32 @@ def due_value(due_at: datetime | None, has_time: bool) -> date | datetime | None
     return due_at if has_time else due_at.date()
 
 
-def _insert_children(conn: Connection, alert_id: int, analysis: Analysis) -> None:
+def _insert_children(
+    conn: Connection, alert_id: int, analysis: Analysis, created_at: datetime
+) -> None:
     topics = list(dict.fromkeys(analysis.topics))
     if topics:
-        conn.execute(insert(alert_topics), [{"alert_id": alert_id, "topic": t} for t in topics])
+        conn.execute(
+            insert(alert_topics),
+            [{"alert_id": alert_id, "topic": t, "created_at": created_at} for t in topics],
+        )
+    statuses: dict[str, set[Status]] = {}
+    for result in analysis.indicators:
+        statuses.setdefault(result.id, set()).update(ev.status for ev in result.evidence)
+    if statuses:
+        conn.execute(
+            insert(alert_indicators),
+            [
+                {
+                    "alert_id": alert_id,
+                    "indicator_id": indicator_id,
+                    "has_event": Status.EVENT in found,
+                    "has_background": Status.BACKGROUND in found,
+                    "created_at": created_at,
+                }
+                for indicator_id, found in statuses.items()
+            ],
+        )
     rows: list[dict[str, Any]] = []
     for result in analysis.indicators:
         for ev in result.evidence:
@@ -65,10 +106,10 @@ def _insert_children(conn: Connection, alert_id: int, analysis: Analysis) -> Non
                     "rule_version": ev.rule_version,
                     "status": ev.status.value,
                     "indicator_score": result.score,
-                    "sentence": ev.sentence,
+                    "sentence": clean(ev.sentence),
                     "start": ev.start,
                     "end": ev.end,
-                    "match": ev.match,
+                    "match": clean(ev.match),
                     "match_spans": [list(span) for span in ev.match_spans],
                     "reasons": list(ev.reasons),
                     "sentence_index": ev.sentence_index,
@@ -84,12 +125,12 @@ def _insert_children(conn: Connection, alert_id: int, analysis: Analysis) -> Non
             {
                 "alert_id": alert_id,
                 "ordinal": ordinal,
-                "phrase": deadline.phrase,
+                "phrase": clean(deadline.phrase),
                 "due_at": due_at,
                 "due_has_time": has_time,
                 "start": deadline.start,
                 "end": deadline.end,
-                "reason": deadline.reason,
+                "reason": clean(deadline.reason),
             }
         )
     if deadline_rows:
@@ -118,30 +159,44 @@ def _unindex(conn: Connection, alert_id: int, old_body: str) -> None:
 
 
 def insert_alert(
-    conn: Connection, item_id: int, title: str, analysis: Analysis, now: datetime
+    conn: Connection,
+    item_id: int,
+    title: str,
+    analysis: Analysis,
+    now: datetime,
+    feed_ids: Iterable[int],
 ) -> int:
+    """Store a new alert for an item carried by ``feed_ids``."""
     values = _alert_values(title, analysis)
     result = conn.execute(insert(alerts).values(item_id=item_id, created_at=now, **values))
     alert_id = int(result.inserted_primary_key[0])
-    _insert_children(conn, alert_id, analysis)
+    _insert_children(conn, alert_id, analysis, now)
+    for feed_id in feed_ids:
+        link_feed(conn, alert_id, feed_id, now)
     _index(conn, alert_id, values["search_text"])
     return alert_id
 
 
+def link_feed(conn: Connection, alert_id: int, feed_id: int, created_at: datetime) -> None:
+    conn.execute(
+        insert(alert_feeds).values(alert_id=alert_id, feed_id=feed_id, created_at=created_at)
+    )
+
+
 def replace_alert(
-    conn: Connection, alert_id: int, old_body: str, title: str, analysis: Analysis, now: datetime
+    conn: Connection, alert: StoredAlert, title: str, analysis: Analysis, now: datetime
 ) -> None:
-    """Re-store an edited item's alert: same id and created_at, new everything else."""
+    """Re-store an edited item's alert: same id, created_at and feeds; new everything else."""
     values = _alert_values(title, analysis)
-    _unindex(conn, alert_id, old_body)
-    for table in (alert_topics, evidence, deadlines):
-        conn.execute(delete(table).where(table.c.alert_id == alert_id))
-    conn.execute(update(alerts).where(alerts.c.id == alert_id).values(updated_at=now, **values))
-    _insert_children(conn, alert_id, analysis)
-    _index(conn, alert_id, values["search_text"])
+    _unindex(conn, alert.id, alert.search_text)
+    for table in (alert_topics, alert_indicators, evidence, deadlines):
+        conn.execute(delete(table).where(table.c.alert_id == alert.id))
+    conn.execute(update(alerts).where(alerts.c.id == alert.id).values(updated_at=now, **values))
+    _insert_children(conn, alert.id, analysis, alert.created_at)
+    _index(conn, alert.id, values["search_text"])
 
 
-def delete_alert(conn: Connection, alert_id: int, old_body: str) -> None:
-    _unindex(conn, alert_id, old_body)
-    # Topics, evidence and deadlines go with it (ON DELETE CASCADE).
-    conn.execute(delete(alerts).where(alerts.c.id == alert_id))
+def delete_alert(conn: Connection, alert: StoredAlert) -> None:
+    _unindex(conn, alert.id, alert.search_text)
+    # Topics, indicators, feeds, evidence and deadlines go with it (ON DELETE CASCADE).
+    conn.execute(delete(alerts).where(alerts.c.id == alert.id))

@@ -273,8 +273,9 @@ class Storage:
                 make_insert(digests)
                 .values(day=day, channel=channel, location=location, delivered_at=when)
                 .on_conflict_do_nothing(index_elements=["day", "channel"])
+                .returning(digests.c.id)
             )
-            return conn.execute(statement).rowcount > 0
+            return conn.execute(statement).first() is not None
 
 
 def open_storage(url: str = "sqlite:///monitor.db") -> Storage:

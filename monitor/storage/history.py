@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,15 +12,17 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Integer,
     and_,
     cast,
+    column,
     exists,
     false,
     func,
     literal_column,
     or_,
     select,
-    text,
+    table,
 )
 
 from indicators.types import Level
@@ -35,6 +38,8 @@ from monitor.models import (
 from monitor.storage.alert_rows import due_value
 from monitor.storage.keys import fts5_query, search_words
 from monitor.storage.tables import (
+    alert_feeds,
+    alert_indicators,
     alert_topics,
     alerts,
     deadlines,
@@ -54,61 +59,135 @@ def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
         yield values[start : start + _CHUNK]
 
 
-def _search(conn: Connection, phrase: str) -> ColumnElement[bool]:
-    words = search_words(phrase)
-    if not words:
-        return false()
-    if conn.dialect.name == "sqlite":
-        matches = text("SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH :q").bindparams(
-            q=fts5_query(words)
-        )
-        return alerts.c.id.in_(matches.columns(rowid=alerts.c.id.type))
-    # Same expression as the GIN index ix_alerts_search, so the index serves it.
-    vector = func.to_tsvector(_SIMPLE, alerts.c.search_text)
-    return vector.op("@@")(func.plainto_tsquery(_SIMPLE, " ".join(words)))
+# The SQLite full-text table (created by the migration, not the metadata), for expressions.
+_fts = table("alerts_fts", column("rowid", Integer), column("alerts_fts"))
+# Relative costs measured on SQLite (bench/history.py): checking one alert against a
+# full-text query costs about a hundred times reading one match from the index.
+_PROBE_COST = 100
 
 
-def conditions(conn: Connection, q: AlertQuery) -> list[ColumnElement[bool]]:
+@dataclass
+class _Plan:
+    """A query over one driving table, walked newest first.
+
+    With a topic, indicator or feed filter the driver is that filter's table,
+    whose (value, created_at) index yields the matching alerts already in
+    order; the other filters are checked per candidate. Without one, the
+    driver is ``alerts`` itself.
+    """
+
+    source: Any
+    ref: Any  # the alert id column of the driver
+    created_at: Any
+    needs_alerts: bool = False
+    where: list[ColumnElement[bool]] = field(default_factory=list)
+
+
+def _driver(q: AlertQuery) -> _Plan:
+    if q.indicator is not None:
+        t = alert_indicators
+    elif q.feed is not None:
+        t = alert_feeds
+    elif q.topic is not None:
+        t = alert_topics
+    else:
+        return _Plan(alerts, alerts.c.id, alerts.c.created_at, needs_alerts=True)
+    return _Plan(t, t.c.alert_id, t.c.created_at)
+
+
+def _indicator_filter(q: AlertQuery) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
-    if q.since is not None:
-        out.append(alerts.c.created_at >= q.since)
-    if q.until is not None:
-        out.append(alerts.c.created_at < q.until)
-    if q.indicator is not None or q.status is not None:
-        matching = select(evidence.c.alert_id)
-        if q.indicator is not None:
-            matching = matching.where(evidence.c.indicator_id == q.indicator)
-        if q.status is not None:
-            matching = matching.where(evidence.c.status == q.status)
-        out.append(alerts.c.id.in_(matching))
-    if q.topic is not None:
-        out.append(
-            alerts.c.id.in_(select(alert_topics.c.alert_id).where(alert_topics.c.topic == q.topic))
-        )
-    if q.min_score is not None:
-        out.append(alerts.c.score >= q.min_score)
-    if q.level is not None:
-        out.append(alerts.c.level == q.level)
-    if q.feed is not None:
-        carried = (
-            select(item_feeds.c.item_id)
-            .join(feeds, feeds.c.id == item_feeds.c.feed_id)
-            .where(feeds.c.url == q.feed)
-        )
-        out.append(alerts.c.item_id.in_(carried))
-    if q.search:
-        out.append(_search(conn, q.search))
-    if q.has_deadline is not None:
-        has = exists().where(deadlines.c.alert_id == alerts.c.id)
-        out.append(has if q.has_deadline else ~has)
+    if q.indicator is not None:
+        out.append(alert_indicators.c.indicator_id == q.indicator)
+    if q.status == "event":
+        out.append(alert_indicators.c.has_event.is_(True))
+    elif q.status == "background":
+        out.append(alert_indicators.c.has_background.is_(True))
+    elif q.status is not None:
+        out.append(false())  # no evidence has another status
     return out
 
 
+def _feed_id(url: str) -> Any:
+    return select(feeds.c.id).where(feeds.c.url == url).scalar_subquery()
+
+
+def _search(conn: Connection, plan: _Plan, phrase: str, limit: int) -> None:
+    words = search_words(phrase)
+    if not words:
+        plan.where.append(false())
+        return
+    if conn.dialect.name != "sqlite":
+        # Same expression as the GIN index ix_alerts_search, so the index serves it.
+        vector = func.to_tsvector(_SIMPLE, alerts.c.search_text)
+        plan.where.append(vector.op("@@")(func.plainto_tsquery(_SIMPLE, " ".join(words))))
+        plan.needs_alerts = True
+        return
+    match = _fts.c.alerts_fts.op("MATCH")(fts5_query(words))
+    matches = conn.execute(select(func.count()).select_from(_fts).where(match)).scalar_one()
+    total = conn.execute(select(func.max(alerts.c.id))).scalar() or 0
+    # A frequent word: walk alerts newest first and check each against the index,
+    # stopping at the limit. Otherwise: read every match and sort them.
+    if limit and limit * total * _PROBE_COST < matches * matches:
+        plan.where.append(exists().where(_fts.c.rowid == plan.ref, match))
+    else:
+        plan.where.append(plan.ref.in_(select(_fts.c.rowid).where(match)))
+
+
+def _plan(conn: Connection, q: AlertQuery) -> _Plan:
+    plan = _driver(q)
+    if q.since is not None:
+        plan.where.append(plan.created_at >= q.since)
+    if q.until is not None:
+        plan.where.append(plan.created_at < q.until)
+    indicator = _indicator_filter(q)
+    if plan.source is alert_indicators:
+        plan.where += indicator
+    elif indicator:
+        plan.where.append(exists().where(alert_indicators.c.alert_id == plan.ref, *indicator))
+    if q.feed is not None:
+        if plan.source is alert_feeds:
+            plan.where.append(alert_feeds.c.feed_id == _feed_id(q.feed))
+        else:
+            plan.where.append(
+                exists().where(
+                    alert_feeds.c.alert_id == plan.ref, alert_feeds.c.feed_id == _feed_id(q.feed)
+                )
+            )
+    if q.topic is not None:
+        if plan.source is alert_topics:
+            plan.where.append(alert_topics.c.topic == q.topic)
+        else:
+            plan.where.append(
+                exists().where(alert_topics.c.alert_id == plan.ref, alert_topics.c.topic == q.topic)
+            )
+    if q.min_score is not None:
+        plan.where.append(alerts.c.score >= q.min_score)
+        plan.needs_alerts = True
+    if q.level is not None:
+        plan.where.append(alerts.c.level == q.level)
+        plan.needs_alerts = True
+    if q.search:
+        _search(conn, plan, q.search, q.limit)
+    if q.has_deadline is not None:
+        has = exists().where(deadlines.c.alert_id == plan.ref)
+        plan.where.append(has if q.has_deadline else ~has)
+    return plan
+
+
+def _source(plan: _Plan) -> Any:
+    if plan.needs_alerts and plan.source is not alerts:
+        return plan.source.join(alerts, alerts.c.id == plan.ref)
+    return plan.source
+
+
 def query_ids(conn: Connection, q: AlertQuery) -> list[int]:
+    plan = _plan(conn, q)
     query = (
-        select(alerts.c.id)
-        .where(*conditions(conn, q))
-        .order_by(alerts.c.created_at.desc(), alerts.c.id.desc())
+        select(plan.ref)
+        .select_from(_source(plan))
+        .where(*plan.where)
+        .order_by(plan.created_at.desc(), plan.ref.desc())
     )
     if q.limit:
         query = query.limit(q.limit)
@@ -116,7 +195,8 @@ def query_ids(conn: Connection, q: AlertQuery) -> list[int]:
 
 
 def count(conn: Connection, q: AlertQuery) -> int:
-    query = select(func.count()).select_from(alerts).where(*conditions(conn, q))
+    plan = _plan(conn, replace(q, limit=0))
+    query = select(func.count()).select_from(_source(plan)).where(*plan.where)
     return int(conn.execute(query).scalar_one())
 
 
@@ -359,9 +439,9 @@ def last_poll(conn: Connection) -> PollRun | None:
 def totals(conn: Connection) -> dict[str, int]:
     """Row counts for a status line."""
     out = {}
-    for name, table in (("feeds", feeds), ("items", items), ("alerts", alerts)):
-        query = select(func.count()).select_from(table)
-        if table is feeds:
+    for name, counted in (("feeds", feeds), ("items", items), ("alerts", alerts)):
+        query = select(func.count()).select_from(counted)
+        if counted is feeds:
             query = query.where(feeds.c.removed.is_(False))
         out[name] = int(conn.execute(query).scalar_one())
     return out

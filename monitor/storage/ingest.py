@@ -26,7 +26,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from monitor.models import IngestItem, ItemKey, ItemState, PollRecord, PollSummary
 from monitor.storage import alert_rows
-from monitor.storage.keys import normalize_link, trusted_guids
+from monitor.storage.alert_rows import StoredAlert
+from monitor.storage.keys import clean, clean_opt, normalize_link, trusted_guids
 from monitor.storage.tables import alerts, feeds, item_feeds, items, poll_runs
 
 # Serialises ingest across PostgreSQL clients, so two daemons storing the same
@@ -110,12 +111,18 @@ class _Resolver:
         return key.guid if key.guid in self.trusted else None
 
 
+def _stored_form(key: ItemKey) -> ItemKey:
+    # Compare keys as they are stored (see keys.clean).
+    return ItemKey(clean_opt(key.guid), clean_opt(key.link), clean(key.content_hash))
+
+
 def feed_id_for(conn: Connection, url: str) -> int | None:
     return conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
 
 
 def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[ItemState]:
     """NEW unless this feed already stored the item; then UNCHANGED or CHANGED by hash."""
+    keys = [_stored_form(key) for key in keys]
     resolver = _Resolver(conn, feed_id, keys)
     states: list[ItemState] = []
     for index, key in enumerate(keys):
@@ -141,10 +148,10 @@ def record(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
         ("new_items", "updated_items", "new_alerts", "updated_alerts", "removed_alerts"), 0
     )
     counts["linked_items"] = 0
-    resolver = _Resolver(conn, feed_id, [item.key for item in record.items])
+    resolver = _Resolver(conn, feed_id, [_stored_form(item.key) for item in record.items])
     alert_of = _alerts_of(conn, sorted(resolver.hash_of))
     for item in record.items:
-        key = item.key
+        key = _stored_form(item.key)
         item_id = resolver.find(key)
         if item_id is not None and item_id in resolver.touched:
             continue
@@ -154,13 +161,16 @@ def record(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
             counts["new_items"] += 1
             if item.analysis is not None and item.analysis.matched:
                 alert_rows.insert_alert(
-                    conn, item_id, item.title, item.analysis, record.finished_at
+                    conn, item_id, item.title, item.analysis, record.finished_at, [feed_id]
                 )
                 counts["new_alerts"] += 1
             resolver.remember(item_id, key)
             continue
         if item_id not in resolver.in_feed:
             _link(conn, item_id, feed_id, resolver.guid_for_feed(key), record.started_at)
+            if item_id in alert_of:
+                stored = alert_of[item_id]
+                alert_rows.link_feed(conn, stored.id, feed_id, stored.created_at)
             counts["linked_items"] += 1
         else:
             _update_link_guid(conn, item_id, feed_id, resolver.guid_for_feed(key))
@@ -189,15 +199,14 @@ def record(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
     return PollSummary(feed_url=record.new_url or record.feed_url, **counts)
 
 
-def _alerts_of(conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
-    out: dict[int, tuple[int, str]] = {}
+def _alerts_of(conn: Connection, item_ids: Sequence[int]) -> dict[int, StoredAlert]:
+    out: dict[int, StoredAlert] = {}
+    columns = (alerts.c.item_id, alerts.c.id, alerts.c.created_at, alerts.c.search_text)
     for chunk in _chunks(item_ids):
-        rows = conn.execute(
-            select(alerts.c.item_id, alerts.c.id, alerts.c.search_text).where(
-                alerts.c.item_id.in_(chunk)
-            )
+        rows = conn.execute(select(*columns).where(alerts.c.item_id.in_(chunk)))
+        out.update(
+            {row.item_id: StoredAlert(row.id, row.created_at, row.search_text) for row in rows}
         )
-        out.update({row.item_id: (row.id, row.search_text) for row in rows})
     return out
 
 
@@ -205,7 +214,7 @@ def _restore_alert(
     conn: Connection,
     item_id: int,
     item: IngestItem,
-    existing: tuple[int, str] | None,
+    existing: StoredAlert | None,
     now: datetime,
 ) -> str | None:
     matched = item.analysis is not None and item.analysis.matched
@@ -213,14 +222,16 @@ def _restore_alert(
         if not matched:
             return None
         assert item.analysis is not None
-        alert_rows.insert_alert(conn, item_id, item.title, item.analysis, now)
+        carriers = conn.execute(
+            select(item_feeds.c.feed_id).where(item_feeds.c.item_id == item_id)
+        ).scalars()
+        alert_rows.insert_alert(conn, item_id, item.title, item.analysis, now, list(carriers))
         return "new_alerts"
-    alert_id, old_body = existing
     if not matched:
-        alert_rows.delete_alert(conn, alert_id, old_body)
+        alert_rows.delete_alert(conn, existing)
         return "removed_alerts"
     assert item.analysis is not None
-    alert_rows.replace_alert(conn, alert_id, old_body, item.title, item.analysis, now)
+    alert_rows.replace_alert(conn, existing, item.title, item.analysis, now)
     return "updated_alerts"
 
 
@@ -228,14 +239,14 @@ def _insert_item(conn: Connection, feed_id: int, item: IngestItem, fetched_at: d
     result = conn.execute(
         insert(items).values(
             feed_id=feed_id,
-            title=item.title,
-            link=item.link,
-            link_norm=normalize_link(item.link),
-            guid=item.guid,
+            title=clean(item.title),
+            link=clean_opt(item.link),
+            link_norm=clean_opt(normalize_link(item.link)),
+            guid=clean_opt(item.guid),
             published=item.published,
             fetched_at=fetched_at,
-            content_hash=item.content_hash,
-            text=item.text,
+            content_hash=clean(item.content_hash),
+            text=clean(item.text),
         )
     )
     return int(result.inserted_primary_key[0])
@@ -246,12 +257,12 @@ def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime
         update(items)
         .where(items.c.id == item_id)
         .values(
-            title=item.title,
-            link=item.link,
-            link_norm=normalize_link(item.link),
+            title=clean(item.title),
+            link=clean_opt(item.link),
+            link_norm=clean_opt(normalize_link(item.link)),
             published=item.published,
-            content_hash=item.content_hash,
-            text=item.text,
+            content_hash=clean(item.content_hash),
+            text=clean(item.text),
             updated_at=now,
         )
     )
@@ -259,7 +270,9 @@ def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime
 
 def _link(conn: Connection, item_id: int, feed_id: int, guid: str | None, now: datetime) -> None:
     conn.execute(
-        insert(item_feeds).values(item_id=item_id, feed_id=feed_id, guid=guid, first_seen_at=now)
+        insert(item_feeds).values(
+            item_id=item_id, feed_id=feed_id, guid=clean_opt(guid), first_seen_at=now
+        )
     )
 
 
@@ -272,9 +285,9 @@ def _update_link_guid(conn: Connection, item_id: int, feed_id: int, guid: str | 
         .where(
             item_feeds.c.item_id == item_id,
             item_feeds.c.feed_id == feed_id,
-            item_feeds.c.guid.is_distinct_from(guid),
+            item_feeds.c.guid.is_distinct_from(clean(guid)),
         )
-        .values(guid=guid)
+        .values(guid=clean(guid))
     )
 
 

@@ -13,6 +13,19 @@ _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")  # letters and digits, as the FTS5 tokenizer splits
 
 
+def clean(text: str) -> str:
+    """Feed text as every backend can store it.
+
+    PostgreSQL refuses NUL characters in text. They become U+FFFD, one
+    character for one, so evidence offsets into the text stay valid.
+    """
+    return text.replace("\x00", "\ufffd")
+
+
+def clean_opt(text: str | None) -> str | None:
+    return None if text is None else clean(text)
+
+
 def normalize_link(link: str | None) -> str | None:
     """The form of a link two feeds share for one article.
 

@@ -147,13 +147,49 @@ alerts = Table(
     Index(None, "score", "created_at"),
 )
 
+# Filter tables. Each repeats its alert's created_at so that "alerts with this
+# topic (indicator, feed), newest first" is one ordered index range, whatever
+# the number of alerts: a query walks it and stops at its limit.
+
 alert_topics = Table(
     "alert_topics",
     metadata,
     Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
     Column("topic", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("alert_id", "topic"),
-    Index(None, "topic", "alert_id"),
+    Index(None, "topic", "created_at", "alert_id"),
+)
+
+alert_indicators = Table(
+    "alert_indicators",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("indicator_id", String(200), nullable=False),
+    # Whether any evidence sentence of this indicator has that status.
+    Column("has_event", Boolean, nullable=False),
+    Column("has_background", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("alert_id", "indicator_id"),
+    Index(
+        "ix_alert_indicators_lookup",
+        "indicator_id",
+        "created_at",
+        "alert_id",
+        "has_event",
+        "has_background",
+    ),
+)
+
+# Every feed that carried an alert's item (items may come from several feeds).
+alert_feeds = Table(
+    "alert_feeds",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("feed_id", Integer, ForeignKey("feeds.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("alert_id", "feed_id"),
+    Index(None, "feed_id", "created_at", "alert_id"),
 )
 
 evidence = Table(
@@ -176,8 +212,6 @@ evidence = Table(
     Column("strength", Float, nullable=False),
     UniqueConstraint("alert_id", "ordinal"),
     CheckConstraint("status IN ('event', 'background')", name="status"),
-    Index(None, "indicator_id", "status", "alert_id"),
-    Index(None, "status", "alert_id"),
 )
 
 deadlines = Table(

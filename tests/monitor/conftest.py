@@ -6,9 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer
-
-SECRET = "TOP-SECRET-7f3a9c-never-in-output"
+from feedserver import SECRET, FeedServer
 
 
 @pytest.fixture
@@ -24,3 +22,4 @@ def feed_server(secret_file: Path) -> Iterator[FeedServer]:
     """A fault-injecting feed server on 127.0.0.1 (see ``feedserver.py`` for its routes)."""
     with FeedServer(secret_file=secret_file, slow_delay=1.0) as server:
         yield server
+    assert not server.errors, f"feed server handlers failed: {server.errors}"

@@ -28,7 +28,8 @@ from monitor.models import (
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 DAY = date(2026, 11, 21)
-# The digest for DAY at 07:00 Belgrade (CET, UTC+1) covers 06:00 UTC on the 20th to 06:00 on the 21st.
+# The digest for DAY at 07:00 Belgrade (CET, UTC+1) covers 06:00 UTC on the 20th to
+# 06:00 on the 21st.
 NOW = datetime(2026, 11, 21, 6, 5, tzinfo=UTC)
 HOSTILE_TITLE = (
     "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
@@ -185,7 +186,7 @@ def seed_alerts() -> list[Alert]:
 
 
 def hostile_alert() -> Alert:
-    body = "Officers said <b>nothing</b> & left \x1b[31mquickly\x1b[0m. Police raided the office."
+    body = "Officers left \x1b[31mquickly\x1b[0m. Police raided the <b>office</b> & left."
     return make_alert(
         9,
         title=HOSTILE_TITLE,
@@ -196,7 +197,12 @@ def hostile_alert() -> Alert:
         link="javascript:document.title='pwned'",
         feed_name="Evil \x1b[2J<i>Feed</i>\r\nX-Injected: yes",
         indicators=[
-            ("police_operation", "event", 15.0, [("Police raided the office.", ["raided"])])
+            (
+                "police_operation",
+                "event",
+                15.0,
+                [("Police raided the <b>office</b> & left.", ["raided"])],
+            )
         ],
     )
 
@@ -210,7 +216,8 @@ def sample_feeds() -> list[Feed]:
         Feed(2, "https://down.example.org/rss", "Down Daily", status=FeedStatus.FAILING,
              last_error="connection refused", **common),
         Feed(3, "https://slow.example.org/rss", "Slow Times", status=FeedStatus.BACKOFF,
-             backoff_until=now + timedelta(hours=6), error_count=4, last_error="HTTP 503", **common),
+             backoff_until=now + timedelta(hours=6), error_count=4, last_error="HTTP 503",
+             **common),
         Feed(4, "https://gone.example.org/rss", "Gone Gazette", status=FeedStatus.GONE,
              last_error="HTTP 410 Gone", **common),
         Feed(5, "https://quiet.example.org/rss", "Quiet Courier", status=FeedStatus.OK,
@@ -273,9 +280,10 @@ def sample_source(*, hostile: bool = False) -> MemorySource:
         "eu_dialogue": {DAY - timedelta(days=3): 30.0, DAY - timedelta(days=1): 45.0},
     }
     upcoming = [
-        DeadlineView(phrase="by 1 December", due=date(2026, 12, 1), alert_id=7, item_title="Ultimatum on plates"),
-        DeadlineView(phrase="within 48 hours", due=datetime(2026, 11, 22, 22, 0, tzinfo=UTC), alert_id=8,
-                     item_title="Kosovo gives 48 hours"),
+        DeadlineView(phrase="by 1 December", due=date(2026, 12, 1), alert_id=7,
+                     item_title="Ultimatum on plates"),
+        DeadlineView(phrase="within 48 hours", due=datetime(2026, 11, 22, 22, 0, tzinfo=UTC),
+                     alert_id=8, item_title="Kosovo gives 48 hours"),
     ]  # fmt: skip
     return MemorySource(alerts=alerts, feeds=sample_feeds(), upcoming=upcoming, index=index)
 

@@ -22,6 +22,7 @@ import http.server
 import io
 import socket
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -44,6 +45,8 @@ BOMB_SIZE = 64 * 1024 * 1024  # decoded size of the gzip bomb
 TRICKLE_MAX_BYTES = 300  # a trickle ends by itself after this many seconds
 HANG_MAX_SECONDS = 60.0
 SECRET_PATH = "/secret"
+# What the ``secret_file`` fixture holds: hostile feeds try to pull it into their text.
+SECRET = "TOP-SECRET-7f3a9c-never-in-output"
 
 Handler = Callable[["Exchange"], None]
 
@@ -145,6 +148,13 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
             with self.sockets_lock:
                 self.open_sockets.discard(request)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return  # the client gave up first: expected with timeouts and caps
+        self.feed_server.errors.append(error)
+        super().handle_error(request, client_address)
+
     def close_open_sockets(self) -> None:
         # Idle keep-alive connections block their handler thread in readline().
         with self.sockets_lock:
@@ -162,6 +172,7 @@ class FeedServer:
         self.secret_file = secret_file
         self.slow_delay = slow_delay
         self.stopping = threading.Event()
+        self.errors: list[BaseException | None] = []  # handler bugs, for tests to assert on
         self._routes: dict[str, Route | Handler] = {}
         self._hits: dict[str, int] = defaultdict(int)
         self._requests: dict[str, list[dict[str, str]]] = defaultdict(list)

@@ -78,7 +78,7 @@ def test_today_is_due_once_its_time_has_passed() -> None:
         "at": time(7),
         "tz": BELGRADE,
         "delivered": delivered.__contains__,
-        "catch_up_days": 1,
+        "catch_up_days": 0,
     }
     assert due_days(utc(2026, 11, 21, 5, 59), **kwargs) == []
     assert due_days(utc(2026, 11, 21, 6, 0), **kwargs) == [date(2026, 11, 21)]
@@ -87,32 +87,45 @@ def test_today_is_due_once_its_time_has_passed() -> None:
 
 
 def test_missed_days_are_caught_up_once_oldest_first() -> None:
-    delivered = {date(2026, 11, 17)}
+    delivered = {date(2026, 11, 14), date(2026, 11, 17)}
     kwargs = {"at": time(7), "tz": BELGRADE, "delivered": delivered.__contains__}
     now = utc(2026, 11, 21, 9)
-    assert due_days(now, **kwargs) == [date(2026, 11, d) for d in (14, 15, 16, 18, 19, 20, 21)]
-    due = due_days(now, catch_up_days=3, **kwargs)
+    # Days before the last delivery (15, 16) were given up on long ago.
+    due = due_days(now, **kwargs)
     assert due == [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)]
     delivered.update(due)
-    assert due_days(now, catch_up_days=3, **kwargs) == []
-    assert due_days(now + timedelta(hours=1), catch_up_days=3, **kwargs) == []
+    assert due_days(now, **kwargs) == []
+    assert due_days(now + timedelta(hours=1), **kwargs) == []
 
 
-def test_catch_up_window_limits_how_far_back() -> None:
+def test_catch_up_reaches_back_only_catch_up_days() -> None:
+    delivered = {date(2026, 11, 17)}.__contains__
     now = utc(2026, 11, 21, 9)
-    assert due_days(now, at=time(7), tz=BELGRADE, delivered=never, catch_up_days=0) == [
+    assert due_days(now, at=time(7), tz=BELGRADE, delivered=delivered, catch_up_days=4) == [
+        date(2026, 11, d) for d in (18, 19, 20, 21)
+    ]
+    # The last delivery is outside a 3-day window: only the latest digest goes out.
+    assert due_days(now, at=time(7), tz=BELGRADE, delivered=delivered, catch_up_days=3) == [
         date(2026, 11, 21)
     ]
-    days = due_days(now, at=time(7), tz=BELGRADE, delivered=never, catch_up_days=7)
-    assert days[0] == date(2026, 11, 14) and days[-1] == date(2026, 11, 21) and len(days) == 8
-
-
-def test_not_before_keeps_a_fresh_install_from_sending_old_digests() -> None:
-    now = utc(2026, 11, 21, 9)
-    started = utc(2026, 11, 20, 12)
-    assert due_days(now, at=time(7), tz=BELGRADE, delivered=never, not_before=started) == [
+    assert due_days(now, at=time(7), tz=BELGRADE, delivered=delivered, catch_up_days=0) == [
         date(2026, 11, 21)
     ]
+
+
+def test_a_fresh_install_sends_only_the_latest_digest() -> None:
+    now = utc(2026, 11, 21, 9)
+    assert due_days(now, at=time(7), tz=BELGRADE, delivered=never) == [date(2026, 11, 21)]
+
+
+def test_not_before_excludes_earlier_days() -> None:
+    delivered = {date(2026, 11, 17)}.__contains__
+    now = utc(2026, 11, 21, 9)
+    started = utc(2026, 11, 19, 12)
+    assert due_days(now, at=time(7), tz=BELGRADE, delivered=delivered, not_before=started) == [
+        date(2026, 11, 21)
+    ]
+    assert due_days(now, at=time(7), tz=BELGRADE, delivered=never, not_before=now) == []
 
 
 def test_naive_times_are_rejected() -> None:
@@ -159,5 +172,5 @@ def test_a_ticking_clock_sends_exactly_one_digest_per_day(tz_name: str, at: time
     for day, when in sent.items():
         moment = scheduled_at(day, at=at, tz=tz)
         assert when >= moment
-        if not outage[0] <= moment < outage[1]:
+        if not outage[0] - TICK <= moment < outage[1]:
             assert when - moment < TICK  # on time outside the outage

@@ -158,7 +158,16 @@ def test_python_dash_m_and_help_for_every_command() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "monitor", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    for command in ("run", "alerts", "alert", "explain", "feeds", "indicators", "deadlines", "trend"):
+    for command in (
+        "run",
+        "alerts",
+        "alert",
+        "explain",
+        "feeds",
+        "indicators",
+        "deadlines",
+        "trend",
+    ):
         assert command in out
     runner = CliRunner()
 

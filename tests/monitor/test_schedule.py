@@ -15,7 +15,13 @@ POLICY = Backoff(base=300, cap=86400, jitter=0.1)
 
 def run(kind: PollKind, errors: int = 0, **kwargs: object):
     return decide(
-        kind, now=NOW, interval=1800, error_count=errors, policy=POLICY, rng=random.Random(1), **kwargs
+        kind,
+        now=NOW,
+        interval=1800,
+        error_count=errors,
+        policy=POLICY,
+        rng=random.Random(1),
+        **kwargs,
     )
 
 

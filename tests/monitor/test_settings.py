@@ -69,7 +69,9 @@ def test_database_url_overrides(tmp_path: Path) -> None:
     assert load_settings(path, env={}).database_url == "sqlite:///from-file.db"
     env = {"MONITOR_DB_URL": "sqlite:///from-env.db"}
     assert load_settings(path, env=env).database_url == "sqlite:///from-env.db"
-    assert load_settings(path, db_url="sqlite:///opt.db", env=env).database_url == "sqlite:///opt.db"
+    assert (
+        load_settings(path, db_url="sqlite:///opt.db", env=env).database_url == "sqlite:///opt.db"
+    )
 
 
 def test_settings_are_frozen(tmp_path: Path) -> None:
@@ -107,7 +109,7 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, names: list
 
 
 def test_missing_and_broken_files(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nowhere.toml: config file not found"):
+    with pytest.raises(ConfigError, match=r"nowhere\.toml: config file not found"):
         load_settings(tmp_path / "nowhere.toml", env={})
     broken = write(tmp_path, "[fetch\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
@@ -121,7 +123,8 @@ def test_duplicate_feeds_are_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "seconds"), [(90, 90), ("90", 90), ("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400)]
+    ("value", "seconds"),
+    [(90, 90), ("90", 90), ("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400)],
 )
 def test_durations(value: object, seconds: int) -> None:
     assert parse_duration(value) == seconds

@@ -150,9 +150,53 @@ def _create_tables() -> None:
         op.f("ix_item_feeds_feed_id_guid"), "item_feeds", ["feed_id", "guid"], unique=False
     )
     op.create_table(
+        "alert_feeds",
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_alert_feeds_alert_id_alerts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feed_id"], ["feeds.id"], name=op.f("fk_alert_feeds_feed_id_feeds")
+        ),
+        sa.PrimaryKeyConstraint("alert_id", "feed_id", name=op.f("pk_alert_feeds")),
+    )
+    op.create_index(
+        op.f("ix_alert_feeds_feed_id_created_at_alert_id"),
+        "alert_feeds",
+        ["feed_id", "created_at", "alert_id"],
+        unique=False,
+    )
+    op.create_table(
+        "alert_indicators",
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.String(length=200), nullable=False),
+        sa.Column("has_event", sa.Boolean(), nullable=False),
+        sa.Column("has_background", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_alert_indicators_alert_id_alerts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("alert_id", "indicator_id", name=op.f("pk_alert_indicators")),
+    )
+    op.create_index(
+        "ix_alert_indicators_lookup",
+        "alert_indicators",
+        ["indicator_id", "created_at", "alert_id", "has_event", "has_background"],
+        unique=False,
+    )
+    op.create_table(
         "alert_topics",
         sa.Column("alert_id", sa.Integer(), nullable=False),
         sa.Column("topic", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["alert_id"],
             ["alerts.id"],
@@ -162,7 +206,10 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("alert_id", "topic", name=op.f("pk_alert_topics")),
     )
     op.create_index(
-        op.f("ix_alert_topics_topic_alert_id"), "alert_topics", ["topic", "alert_id"], unique=False
+        op.f("ix_alert_topics_topic_created_at_alert_id"),
+        "alert_topics",
+        ["topic", "created_at", "alert_id"],
+        unique=False,
     )
     op.create_table(
         "deadlines",
@@ -212,15 +259,6 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
         sa.UniqueConstraint("alert_id", "ordinal", name=op.f("uq_evidence_alert_id_ordinal")),
     )
-    op.create_index(
-        op.f("ix_evidence_indicator_id_status_alert_id"),
-        "evidence",
-        ["indicator_id", "status", "alert_id"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_evidence_status_alert_id"), "evidence", ["status", "alert_id"], unique=False
-    )
 
 
 def _create_search() -> None:
@@ -244,13 +282,18 @@ def downgrade() -> None:
         op.execute("DROP TABLE alerts_fts")
     else:
         op.execute("DROP INDEX ix_alerts_search")
-    op.drop_index(op.f("ix_evidence_status_alert_id"), table_name="evidence")
-    op.drop_index(op.f("ix_evidence_indicator_id_status_alert_id"), table_name="evidence")
     op.drop_table("evidence")
     op.drop_index(op.f("ix_deadlines_due_at"), table_name="deadlines")
     op.drop_table("deadlines")
-    op.drop_index(op.f("ix_alert_topics_topic_alert_id"), table_name="alert_topics")
+    op.drop_index(op.f("ix_alert_topics_topic_created_at_alert_id"), table_name="alert_topics")
     op.drop_table("alert_topics")
+    op.drop_index(
+        "ix_alert_indicators_lookup",
+        table_name="alert_indicators",
+    )
+    op.drop_table("alert_indicators")
+    op.drop_index(op.f("ix_alert_feeds_feed_id_created_at_alert_id"), table_name="alert_feeds")
+    op.drop_table("alert_feeds")
     op.drop_index(op.f("ix_item_feeds_feed_id_guid"), table_name="item_feeds")
     op.drop_table("item_feeds")
     op.drop_index(op.f("ix_alerts_score_created_at"), table_name="alerts")

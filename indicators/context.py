@@ -1,0 +1,754 @@
+"""Whether a match reports an event or only mentions one: negation, hedging, history.
+
+:func:`classify_context` looks at one match in one sentence and returns
+:attr:`Status.EVENT` unless a cue in the sentence makes the match background:
+
+- negation scoped to the match's clause: "No one was hurt", "did not deploy",
+  "denied that troops ...", "nije", "niko", "nuk", "askush";
+- hedging: modals ("could", "might", "would" outside reported decisions),
+  conditionals ("if", "unless", "should the situation escalate"), fears,
+  threats, calls, plans ("threatened to", "urged", "plans to"), "mogao",
+  "ako", "mund", "nëse";
+- history relative to the published date: years two or more back, the
+  previous year, months that land more than about three months back,
+  decades, "N years ago", "previously", "during the war". Recent markers
+  ("this week", "on Monday", "last month") override history in their
+  clause. A past-tense sentence with no time marker of its own inherits a
+  history marker that ends the previous sentence.
+
+Scopes are clauses cut at punctuation and conjunctions, different for each
+check: negation is narrow (it stops at commas), hedging spans commas,
+history looks at the match's clause and the clauses before it. All work is
+done on folded text (:func:`indicators.text.normalize`, whitespace runs made
+one space), so case, diacritics, script, quote style and spacing do not matter; each sentence is
+analysed once and cached for the other matches in it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from indicators.deadlines import MONTH_NAME, MONTHS, YEAR, month_number, squeeze
+from indicators.types import Status
+
+__all__ = ["CHECKS", "ContextVerdict", "classify_context"]
+
+CHECKS = frozenset({"negation", "hedging", "history"})
+RECENT_DAYS = 90  # a month that lands further back than this is history
+
+
+@dataclass(frozen=True, slots=True)
+class ContextVerdict:
+    """Event or background, and the cues that decided it (quoted as written)."""
+
+    status: Status
+    reasons: tuple[str, ...] = ()
+
+
+# --- cue vocabulary, per language (folded text) ---------------------------------
+
+
+def _alternatives(words: str) -> str:
+    """Regex alternatives written one per word (inside a word, ``\\s`` is a space)."""
+    return "|".join(words.split())
+
+
+_NEGATION = {
+    "en": _alternatives(
+        r"""
+        no\sone(?!\sbut\b) nobody none(?!\sother\b) nothing(?!\s(?:but|less)\b) neither nor
+        never(?!\sbefore\b)
+        no(?!\s(?:doubt|less|more\sthan|later|sooner|matter|longer\sthan)\b)(?!\.\s?\d)
+        not(?!\s(?:only|just|least|far|to\smention|more\sthan|until|less\sthan)\b) cannot
+        without den(?:ied|ies|y|ying) (?:refus|fail)(?:ed|es|e|s|ing)?\sto
+        """
+    ),
+    "sr": _alternatives(
+        r"""
+        ne(?!\ssamo\b) nije nisu nisam nismo niste nema nemaju nece necemo niko nikoga nikome
+        nista nijedan nijedna nijedno nijednog nijednu nikada nikad niti bez(?!\sobzira\b)
+        negira\w* demantova\w*
+        """
+    ),
+    "sq": _alternatives(
+        r"""
+        nuk askush asnje asnjeri kurre mos jo(?!\svetem\b)
+        pa\s(?:asnje|viktima|te\splagosur|te\svrare) mohoi mohon
+        """
+    ),
+}
+# Negators that can follow the match: "Shots were not fired", "troops have not been deployed".
+_NEGATION_AFTER = {
+    "en": r"not|never|no\slonger",
+    "sr": r"ne|nije|nisu|nece",
+    "sq": r"nuk|mos",
+}
+# Negators that are the subject of their own clause: "and" ends their scope.
+_SUBJECT_NEGATION = re.compile(r"no\sone|nobody|none|niko|nijedan|askush|asnje|asnjeri")
+
+_HEDGE = {
+    "en": _alternatives(
+        r"""
+        could might may would(?!-be) should must ought\sto needs?\sto ha(?:s|ve)\sto un?likely
+        possibl[ey] possibility potential(?:ly)? probabl[ey] perhaps maybe hypothetical(?:ly)?
+        scenario if unless whether lest in\s(?:the\s)?(?:case|event)\sof fear(?:ed|s|ful)?
+        afraid worr(?:y|ied|ies)\sthat concerns?\sthat
+        (?:risk|danger|threat|spectre|specter|prospect)s?\sof threaten(?:ed|s|ing)?\sto
+        (?:vow|pledge|promise)[sd]?\sto vowing\sto warn(?:ed|s|ing)?\sof
+        call(?:ed|s|ing)?\s(?:on|for|upon) urg(?:ed|es|ing) demand(?:ed|s|ing)?
+        appeal(?:ed|s|ing)?\s(?:to|for)
+        (?:plan|intend|aim|seek|want)(?:s|ed|ned|ing|ning)?\sto intention
+        (?:ready|prepared|willing|set|about|expected)\sto
+        (?:is|are|was|were)\s(?:expected|due\sto) allegedly rumou?r(?:s|ed)?
+        """
+    ),
+    "sr": _alternatives(
+        r"""
+        mogao mogla moglo mogli mogle moze mozda moguce mogucnost\w* bi bismo biste bih ako
+        ukoliko verovatno vjerovatno navodno (?:za)?pretio (?:za)?pretila (?:za)?pretili
+        prete? (?:za)?prijeti\w* pretnj\w* strah(?:uje|uju|ovanj\w*)? plase\sse opasnost rizik
+        planira\w* namerava\w* namjerava\w* sprem(?:an|na|ni|no) pozva(?:o|la|li)
+        poziva(?:ju)? zahteva\w* zahtijeva\w* zatrazi\w* treba(?:lo)? mora(?:ju|o)?
+        ocekuje\s(?:se)?
+        """
+    ),
+    "sq": _alternatives(
+        r"""
+        mund mundet mundesi\w* mundshme ndoshta nese ne\sqofte\sse sikur
+        kercen(?:oi|on|ojne|uan) kercenim\w* frike\w* frikesohe\w* rrezik\w* planifiko\w*
+        synon duhet b[eë]ri?\sthirrje ben\sthirrje kerkoi\sqe pritet priten
+        """
+    ),
+}
+# Hedges that can follow the match: "Violence in Kosovo would embroil the US",
+# "an invasion is unlikely".
+_COPULA = r"(?:is|are|was|were|be|been|seems?|seemed|appears?|remains?|looks?)\s(?:\w+\s)?"
+_HEDGE_AFTER = {
+    "en": rf"could|might|may|would|should|{_COPULA}(?:un?likely|possible|feared|expected)",
+    "sr": r"bi|moze|mogao|mogla|moglo|(?:je|su|se\s)?\s?(?:moguc\w*|verovatn\w*|vjerovatn\w*)",
+    "sq": r"mund|(?:eshte|jane)\s(?:e\s)?mundshme|pritet",
+}
+# A sentence that opens with a condition is hypothetical throughout.
+_CONDITIONAL_OPENING = {
+    "en": r"if|unless|should|in\s(?:the\s)?(?:case|event)",
+    "sr": r"ako|ukoliko|u\sslucaju",
+    "sq": r"nese|ne\sqofte\sse|sikur|ne\srast",
+}
+# "announced it would postpone": a reported decision, not a hypothesis.
+_REPORTED_WOULD = re.compile(
+    r"\b(?:said|says|announced|declared|confirmed|decided|agreed|stated|stressed|told|added"
+    r"|insisted|reported|revealed|ruled|ordered)\b(?:\s+\S+){0,6}?\s+$"
+)
+
+_HISTORY_PHRASES = {
+    "en": _alternatives(
+        r"""
+        previously formerly in\sthe\s(?:distant\s)?past (?:decades|years|centuries)\spast
+        (?:tumultuous|troubled|bloody|violent|turbulent|painful|shared|difficult)\spast
+        historically
+        (?:since|during|after|before)\sthe\s(?:end\sof\sthe\s)?(?:war|conflict)(?!\s(?:in|on|against|with)\b)
+        since\sthe\s(?:war|conflict)\sended (?:was|were)\sended\sby end(?:ed|ing)\sthe\swar
+        world\swar\s(?:i{1,2}|one|two|1|2) the\s(?:balkan|yugoslav)\swars the\scold\swar
+        (?:a|one|two|three|four|five|several|many|few|\d+)\s(?:decades?|centur(?:y|ies))\sago
+        (?:decades|centuries|years|generations)\sago last\syear
+        """
+    ),
+    "sr": _alternatives(
+        r"""
+        ranije prethodno nekada u\sproslosti istorijski (?:tokom|posle|nakon|od|pre)\srata
+        za\svreme\srata devedesetih prosle\sgodine
+        pre\s(?:vise\sod\s|oko\s|skoro\s|gotovo\s)?(?:\w+\s)?(?:godin\w*|decenij\w*|vek\w*)
+        """
+    ),
+    "sq": _alternatives(
+        r"""
+        me\spare ne\ste\skaluaren historikisht (?:gjate|pas|para)\sluftes qe\snga\slufta
+        vitin\se\skaluar vitit\ste\skaluar vjet
+        para\s(?:\w+\s)?(?:vitesh|viti|dekad\w*|shekull\w*)
+        """
+    ),
+}
+# History cues that say something about a person or a thing, not the time of the
+# match: they count only inside the match's own clause.
+_WEAK_HISTORY = {
+    "en": _alternatives(
+        r"""
+        the\sformer prior then-\w+ just\sas compar(?:ed|es|ing)\s(?:\S+\s){0,6}?(?:to|with)
+        similar\sto reminiscent\sof
+        """
+    ),
+    "sr": _alternatives(
+        r"""
+        bivs\w*
+        """
+    ),
+    "sq": _alternatives(
+        r"""
+        ish-\w+
+        """
+    ),
+}
+_YEARS_AGO = re.compile(
+    r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|many|few|a\sfew"
+    r"|couple\sof|a\scouple\sof)\s(?P<u>years?|months?)\sago\b"
+)
+_SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": 5, "many": 10,
+          "few": 3, "a few": 3, "couple of": 2, "a couple of": 2}  # fmt: skip
+_RECENT = {
+    "en": _alternatives(
+        r"""
+        (?:earlier\s|later\s)?this\s(?:week|month|morning|afternoon|evening|weekend)
+        (?:earlier\s)?today tonight yesterday overnight last\s(?:night|week|weekend|month)
+        (?:early\s|late\s|on\s|last\s)?(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:'s)?
+        (?:\d+|a|an|one|two|three|four|five|six|several|few|a\sfew|couple\sof)\s(?:hours?|days?|weeks?)\sago
+        (?:a|one|two|three|a\sfew|couple\sof|a\scouple\sof)\smonths?\sago recent(?:ly)? now
+        currently at\sthe\smoment latest
+        """
+    ),
+    "sr": _alternatives(
+        r"""
+        danas juce jucer sinoc jutros veceras (?:ove|prosle)\s(?:nedelje|nedjelje|sedmice)
+        (?:ovog|proslog)\s(?:meseca|mjeseca) nedavno sada trenutno
+        (?:u\s)?(?:ponedeljak|ponedjeljak|utorak|sredu|srijedu|cetvrtak|petak|subotu|nedelju)
+        pre\s(?:\w+\s)?(?:dana|nedelj\w*|sedmic\w*|sati)
+        """
+    ),
+    "sq": _alternatives(
+        r"""
+        sot dje mbreme sonte kete\s(?:jave|muaj) (?:javen|muajin)\se\skaluar se\sfundmi tani
+        aktualisht te\s(?:henen|marten|merkuren|enjten|premten|shtunen|dielen)
+        para\s(?:\w+\s)?(?:ditesh|javesh|oresh)
+        """
+    ),
+}
+# A number that is a year: not a count of people, things or money.
+_YEAR_MENTION = re.compile(
+    rf"(?<![\w,.$£€])(?:(?P<prep>in|since|from|during|of|by|until|before|after|u|od|ne|me)\s)?"
+    rf"(?:the\s)?(?P<y1>{YEAR})(?:\s?[-/]\s?(?P<y2>(?:19|20)?\d\d)(?![-/]\d))?(?P<dec>'?s)?\b"
+    r"(?!\s?(?:troops|soldiers|people|police|officers|men|women|vehicles|km|kilometres"
+    r"|kilometers|metres|meters|dollars|euros|pounds|votes|members|residents|serbs|albanians"
+    r"|%|percent|[,.]\d))"
+)
+_SHORT_DECADE = re.compile(r"\b(?:the\s'?(?P<d>[2-9]0)'?s|(?:vitet|viteve)\s'?(?P<d2>[2-9]0))\b")
+_MONTH_MENTION = re.compile(
+    rf"\b(?:(?P<rel>last|this|next|proslog|proslogodisnjeg|ovog|narednog)\s)?"
+    rf"(?P<mon>{MONTH_NAME})\b(?:\s(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!:))?"
+    rf"(?:,?\s(?P<year>{YEAR})\b|\s(?:of\s)?(?P<yrel>last|this|next)\syear\b"
+    r"|\s(?P<yrel_sr>prosle|ove|sledece)\sgodine\b)?"
+)
+_DAY_MONTH = re.compile(
+    rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?\s(?:of\s)?(?P<mon>{MONTH_NAME})\b"
+)
+_MONTH_CONTEXT = re.compile(
+    r"\b(?:in|on|by|since|until|till|of|from|early|late|mid|during|end\sof|beginning\sof"
+    r"|last|this|next|u|od|do|krajem|pocetkom|sredinom|ne|nga|deri|me)[\s-]$"
+)
+
+_MONTH_WORDS = frozenset(MONTHS)
+_LETTERS = re.compile(r"[a-z]+")
+_DIGIT = re.compile(r"\d")
+_PAST_VERB = re.compile(
+    r"\b(?!(?:need|seed|feed|speed|bleed|proceed|exceed|succeed|armed|based|backed|alleged"
+    r"|united|named|concerned|interested|supposed|so-called|detailed|limited|advanced|red"
+    r"|bed|shed)\b)\w{3,}ed\b"
+    r"|\b(?:was|were|had|did|went|came|took|saw|met|fled|fought|shot|threw|began|broke|held"
+    r"|left|sent|brought|struck|stood|ran|seized|drove|gave|told|said|built|burnt|stole|won"
+    r"|lost|hit|set\sup|put\sup)\b"
+)
+_PRESENT_MARKER = re.compile(
+    r"\b(?:is|are|am|has|have|will|shall|now|currently|continues?|remains?|still|today)\b"
+)
+
+_CONTRACTED_NOT = re.compile(r"\b\w+n't\b")
+# Clause boundaries, one set per check: negation stops at commas (and at "and"
+# after a subject negator), hedging spans commas, history cuts at commas and
+# relative pronouns; what may follow a match ("troops were not ...") stops at
+# "and" and "that".
+_PUNCTUATION_CUTS = frozenset({"negation", "after", "hedging", "history"})
+
+
+def _word_cuts(table: dict[str, str]) -> dict[str, frozenset[str]]:
+    """Each clause-starting word (``|``-separated) → the checks it cuts for."""
+    cuts: dict[str, set[str]] = {}
+    for check, words in table.items():
+        for word in words.split("|"):
+            cuts.setdefault(word, set()).add(check)
+    return {word: frozenset(checks) for word, checks in cuts.items()}
+
+
+_WORD_CUTS = _word_cuts(
+    {
+        "negation": "but|while|whereas|although|though|however|yet|when|after|before|because"
+        "|since|so|who|which|whose|ali|dok|kada|jer|koji|koja|koje|por|kur|sepse|qe",
+        "after": "and|or|but|that|who|which|whose|when|while|after|ali|da|dhe|por|qe",
+        "hedging": "but|while|whereas|although|though|however|yet|when|after|before|because"
+        "|following|in retaliation for|in response to|who|whose|where|ali|dok|jer|por|sepse",
+        "history": "but|while|whereas|although|though|however|yet|which|who|whose|ali|dok|koji"
+        "|koja|koje|por",
+    }
+)
+_CUT = re.compile(
+    r"(?P<comma>,)|[;()\[\]]|:(?!\d)|\s-\s|…|\b(?P<word>"
+    + "|".join(sorted((w.replace(" ", r"\s") for w in _WORD_CUTS), key=len, reverse=True))
+    + r")\b"
+)
+_RELATIVE = frozenset({"which", "who", "whose", "koji", "koja", "koje"})
+_OPENING_SUBORDINATOR = re.compile(
+    r"\W*(?:although|though|while|whereas|because|since|as|after|before|when|even\sthough"
+    r"|despite|iako|mada|dok|jer|posle|nakon|edhe\spse|megjithese|pas)\b"
+)
+
+_LANGUAGE_GROUPS = {"en": "en", "sr": "sr", "hr": "sr", "bs": "sr", "sh": "sr", "me": "sr",
+                    "cnr": "sr", "mk": "sr", "sq": "sq"}  # fmt: skip
+_ALL = ("en", "sr", "sq")
+
+
+def _compile(table: dict[str, str], group: tuple[str, ...], prefix: str = r"\b") -> re.Pattern[str]:
+    body = "|".join(f"(?:{table[lang]})" for lang in group if lang in table)
+    return re.compile(rf"{prefix}(?:{body})\b" if body else r"(?!)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    negation: re.Pattern[str]
+    negation_after: re.Pattern[str]
+    albanian_not: re.Pattern[str] | None
+    hedge: re.Pattern[str]
+    hedge_after: re.Pattern[str]
+    conditional_opening: re.Pattern[str]
+    history: re.Pattern[str]
+    weak_history: re.Pattern[str]
+    recent: re.Pattern[str]
+
+
+def _vocabulary(group: tuple[str, ...]) -> _Vocabulary:
+    return _Vocabulary(
+        negation=_compile(_NEGATION, group),
+        negation_after=_compile(_NEGATION_AFTER, group),
+        # Albanian "s'" ("s'ka", "s'u plagos"): an apostrophe is not a word boundary.
+        albanian_not=re.compile(r"(?<![\w'])s'(?=[^\W\d_])") if "sq" in group else None,
+        hedge=_compile(_HEDGE, group),
+        hedge_after=_compile(_HEDGE_AFTER, group),
+        conditional_opening=_compile(_CONDITIONAL_OPENING, group, prefix=r"^\W*"),
+        history=_compile(_HISTORY_PHRASES, group),
+        weak_history=_compile(_WEAK_HISTORY, group),
+        recent=_compile(_RECENT, group),
+    )
+
+
+_VOCABULARIES = {key: _vocabulary((key,)) for key in _ALL} | {None: _vocabulary(_ALL)}
+
+
+# --- sentence analysis (once per sentence) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    start: int  # folded offsets
+    end: int
+    quote: str  # as written in the sentence
+    kind: str = ""  # negation/hedge: "subject", "after", "opening"; time: "history", "recent"
+    weak: bool = False  # history cue that counts only in the match's own clause
+    datable: bool = False  # a date-like marker that can carry over to the next sentence
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    folded: str
+    offsets: tuple[int, ...]
+    word_starts: tuple[int, ...]
+    negations: tuple[_Cue, ...]
+    hedges: tuple[_Cue, ...]
+    times: tuple[_Cue, ...]
+    negation_cuts: tuple[int, ...]
+    negation_after_cuts: tuple[int, ...]
+    hedge_cuts: tuple[int, ...]
+    history_cuts: tuple[tuple[int, int, bool], ...]  # (start, end, starts a relative clause)
+
+    def folded_offset(self, original: int) -> int:
+        return bisect_left(self.offsets, original)
+
+    def words_between(self, low: int, high: int) -> int:
+        return bisect_left(self.word_starts, high) - bisect_left(self.word_starts, low)
+
+
+def classify_context(
+    sentence: str,
+    match_start: int,
+    match_end: int,
+    *,
+    published: date | None,
+    previous: str | None = None,
+    checks: frozenset[str] = CHECKS,
+    lang: str | None = None,
+) -> ContextVerdict:
+    """Event or background for the match ``sentence[match_start:match_end]``.
+
+    ``previous`` is the sentence before (a time marker ending it can carry
+    over); ``checks`` selects among ``negation``, ``hedging`` and ``history``;
+    ``lang`` (ISO 639-1) limits the cue words to one language.
+    """
+    if isinstance(published, datetime):
+        published = published.date()
+    group = _LANGUAGE_GROUPS.get((lang or "").lower().replace("_", "-").split("-")[0])
+    analysis = _analyse(sentence, published, group)
+    start = analysis.folded_offset(match_start)
+    end = max(start, analysis.folded_offset(match_end))
+    reasons: list[str] = []
+    if "negation" in checks and (cue := _negated(analysis, start, end)) is not None:
+        reasons.append(f'negated by "{cue.quote}"')
+    if "hedging" in checks and (cue := _hedged(analysis, start, end)) is not None:
+        reasons.append(f'hedged by "{cue.quote}"')
+    if "history" in checks:
+        cue = _history(analysis, start, end)
+        if cue is not None:
+            reasons.append(f'history: "{cue.quote}"')
+        elif previous and not analysis.times and _past_narrative(analysis.folded):
+            cue = _carried_history(_analyse(previous, published, group))
+            if cue is not None:
+                reasons.append(f'history (previous sentence): "{cue.quote}"')
+    return ContextVerdict(Status.BACKGROUND if reasons else Status.EVENT, tuple(reasons))
+
+
+@lru_cache(maxsize=2048)
+def _analyse(sentence: str, published: date | None, group: str | None) -> _Analysis:
+    norm = squeeze(sentence)
+    folded = norm.text
+    vocabulary = _VOCABULARIES[group]
+
+    def cue(
+        start: int, end: int, kind: str = "", weak: bool = False, datable: bool = False
+    ) -> _Cue:
+        orig_start, orig_end = norm.span(start, end)
+        return _Cue(start, end, sentence[orig_start:orig_end], kind, weak, datable)
+
+    negations = [
+        cue(m.start(), m.end(), kind="subject" if _SUBJECT_NEGATION.fullmatch(m.group()) else "")
+        for m in vocabulary.negation.finditer(folded)
+        # Serbian "ne" is Albanian "në" ("in") once diacritics are folded away.
+        if m.group() != "ne" or _written(sentence, norm.span(m.start(), m.end())) in ("ne", "не")
+    ]
+    if group in (None, "en") and "n't" in folded:
+        for m in _CONTRACTED_NOT.finditer(folded):
+            negations += [cue(m.start(), m.end()), cue(m.start(), m.end(), kind="after")]
+    if vocabulary.albanian_not is not None:
+        negations += [cue(m.start(), m.end()) for m in vocabulary.albanian_not.finditer(folded)]
+    negations += [
+        cue(m.start(), m.end(), kind="after")
+        for m in vocabulary.negation_after.finditer(folded)
+        if m.group() != "ne" or _written(sentence, norm.span(m.start(), m.end())) in ("ne", "не")
+    ]
+    hedges = [
+        cue(m.start(), m.end())
+        for m in vocabulary.hedge.finditer(folded)
+        if _is_hedge(sentence, norm.span(m.start(), m.end()), folded, m)
+    ]
+    hedges += [
+        cue(m.start(), m.end(), kind="after")
+        for m in vocabulary.hedge_after.finditer(folded)
+        if _is_hedge(sentence, norm.span(m.start(), m.end()), folded, m)
+    ]
+    opening = vocabulary.conditional_opening.match(folded)
+    if opening is not None:
+        start = opening.end() - len(opening.group().lstrip(" \"'(-"))
+        hedges.append(cue(start, opening.end(), kind="opening"))
+    times = _time_markers(folded, published, vocabulary, cue)
+    return _Analysis(
+        folded=folded,
+        offsets=tuple(norm.offsets),
+        word_starts=tuple(m.start() for m in re.finditer(r"[^\W_]+", folded)),
+        negations=tuple(sorted(negations, key=lambda c: c.start)),
+        hedges=tuple(sorted(hedges, key=lambda c: c.start)),
+        times=tuple(sorted(times, key=lambda c: c.start)),
+        **_clause_cuts(folded),
+    )
+
+
+def _past_narrative(folded: str) -> bool:
+    """Simple past and nothing present: a sentence that may continue the story before it."""
+    return _PAST_VERB.search(folded) is not None and _PRESENT_MARKER.search(folded) is None
+
+
+def _written(sentence: str, span: tuple[int, int]) -> str:
+    return sentence[span[0] : span[1]].lower()
+
+
+def _is_hedge(sentence: str, span: tuple[int, int], folded: str, m: re.Match[str]) -> bool:
+    word = m.group()
+    if word == "may":  # the month: "in May", "May 5", "on May"
+        written = sentence[span[0] : span[1]]
+        if written == "May" and span[0] > 0 and sentence[: span[0]].strip():
+            return False
+        if re.match(r"\s?\d", folded[m.end() : m.end() + 2]) or re.search(
+            r"\b(?:in|on|since|until|by|of|early|late|mid|last|this|next)\s$", folded[: m.start()]
+        ):
+            return False
+    # "announced it would postpone" reports a decision; it is not a hypothesis.
+    reported = _REPORTED_WOULD.search(folded[max(0, m.start() - 80) : m.start()])
+    return not (word == "would" and reported)
+
+
+def _clause_cuts(folded: str) -> dict[str, tuple[Any, ...]]:
+    """Where clauses start, for each check (one scan of the sentence)."""
+    negation: list[int] = []
+    after: list[int] = []
+    hedge: list[int] = []
+    history: list[tuple[int, int, bool]] = []
+    for m in _CUT.finditer(folded):
+        word = m["word"]
+        if word is not None:
+            checks = _WORD_CUTS[word]
+        elif m["comma"]:
+            checks = _PUNCTUATION_CUTS - {"hedging"}
+        else:
+            checks = _PUNCTUATION_CUTS
+        start = m.start()
+        if "negation" in checks:
+            negation.append(start)
+        if "after" in checks:
+            after.append(start)
+        if "hedging" in checks:
+            hedge.append(start)
+        if "history" in checks:
+            history.append((start, m.end(), word in _RELATIVE))
+    # "Although war may be unlikely, troops were deployed": the comma closes the
+    # opening subordinate clause.
+    if _OPENING_SUBORDINATOR.match(folded) and (comma := folded.find(",")) >= 0:
+        hedge = sorted([*hedge, comma])
+    return {
+        "negation_cuts": tuple(negation),
+        "negation_after_cuts": tuple(after),
+        "hedge_cuts": tuple(hedge),
+        "history_cuts": tuple(history),
+    }
+
+
+def _cut_between(cuts: tuple[int, ...], low: int, high: int) -> bool:
+    """Whether a clause boundary starts in ``[low, high)``."""
+    index = bisect_left(cuts, low)
+    return index < len(cuts) and cuts[index] < high
+
+
+# --- negation and hedging ---------------------------------------------------------
+
+_NEGATION_REACH = 8  # words from a negator to the match it negates
+_HEDGE_REACH = 20  # words from a hedge to the match it hedges
+_AFTER_REACH = 4  # words from the end of a match to a negator or modal after it
+
+
+def _negated(analysis: _Analysis, start: int, end: int) -> _Cue | None:
+    head_end = _clause_end(analysis.negation_cuts, start, end)
+    for cue in analysis.negations:
+        if cue.kind == "after":
+            if _follows(analysis, analysis.negation_after_cuts, cue, end):
+                return cue
+            continue
+        if cue.start < head_end and start < cue.end:
+            return cue  # inside the match: "troops were not deployed", "No one was hurt"
+        if cue.end > start or analysis.words_between(cue.end, start) > _NEGATION_REACH:
+            continue
+        if _cut_between(analysis.negation_cuts, cue.end, start):
+            continue
+        if cue.kind == "subject" and re.search(
+            r"\b(?:and|i|dhe)\b", analysis.folded[cue.end : start]
+        ):
+            continue  # "No one was hurt and police arrested 23 people"
+        return cue
+    return None
+
+
+def _hedged(analysis: _Analysis, start: int, end: int) -> _Cue | None:
+    head_end = _clause_end(analysis.hedge_cuts, start, end)
+    for cue in analysis.hedges:
+        if cue.kind == "opening":
+            return cue  # "If troops cross the border, ..."
+        if cue.kind == "after":
+            if _follows(analysis, analysis.negation_after_cuts, cue, end):
+                return cue
+            continue
+        if cue.start < head_end and start < cue.end:
+            return cue
+        if (
+            cue.end <= start
+            and analysis.words_between(cue.end, start) <= _HEDGE_REACH
+            and not _cut_between(analysis.hedge_cuts, cue.end, start)
+        ):
+            return cue
+    return None
+
+
+def _clause_end(cuts: tuple[int, ...], start: int, end: int) -> int:
+    """Where the clause the match starts in ends, if the match runs past it."""
+    index = bisect_left(cuts, start + 1)
+    return cuts[index] if index < len(cuts) and cuts[index] < end else end
+
+
+def _follows(analysis: _Analysis, cuts: tuple[int, ...], cue: _Cue, end: int) -> bool:
+    """Whether ``cue`` comes shortly after a match ending at ``end``, in its clause."""
+    return (
+        cue.start >= end
+        and analysis.words_between(end, cue.start) < _AFTER_REACH
+        and not _cut_between(cuts, end, cue.start)
+    )
+
+
+# --- history -------------------------------------------------------------------------
+
+
+def _history(analysis: _Analysis, start: int, end: int) -> _Cue | None:
+    """The history cue that dates the match, unless a recent one does."""
+    # A match that runs over several clauses is dated by the clause it starts in.
+    clause_start, clause_end = 0, len(analysis.folded)
+    for cut_start, cut_end, _ in analysis.history_cuts:
+        if cut_end <= start:
+            clause_start = cut_end
+        elif cut_start > start:
+            clause_end = cut_start
+            break
+    in_clause = [c for c in analysis.times if clause_start <= c.start and c.end <= clause_end]
+    if any(c.kind == "recent" for c in in_clause):
+        return None
+    history = [c for c in in_clause if c.kind == "history"]
+    if history:
+        return min(history, key=lambda c: abs(c.start - start))
+    # The nearest strong marker before the match's clause, outside relative clauses.
+    before = [
+        c
+        for c in analysis.times
+        if c.end <= clause_start and not c.weak and not _in_relative_clause(analysis, c)
+    ]
+    if before and before[-1].kind == "history":
+        return before[-1]
+    return None
+
+
+def _in_relative_clause(analysis: _Analysis, cue: _Cue) -> bool:
+    relative = False
+    for _, cut_end, is_relative in analysis.history_cuts:
+        if cut_end > cue.start:
+            break
+        relative = is_relative
+    return relative
+
+
+def _carried_history(previous: _Analysis) -> _Cue | None:
+    """A date-like history marker that the previous sentence ends on."""
+    datable = [c for c in previous.times if c.datable or c.kind == "recent"]
+    if datable and datable[-1].kind == "history":
+        return datable[-1]
+    return None
+
+
+def _time_markers(
+    folded: str, published: date | None, vocabulary: _Vocabulary, make: Callable[..., _Cue]
+) -> list[_Cue]:
+    """Recent and history markers; where two overlap, the one found first counts."""
+    markers: list[_Cue] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, kind: str, *, weak: bool = False, datable: bool = False) -> None:
+        if any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        markers.append(make(start, end, kind, weak, datable))
+
+    for m in vocabulary.recent.finditer(folded):
+        add(m.start(), m.end(), "recent")
+    if published is not None:
+        for start, end, day in _dated_mentions(folded, published):
+            age = (published - day).days
+            if age > RECENT_DAYS:
+                add(start, end, "history", datable=True)
+            elif age >= 0:
+                add(start, end, "recent", datable=True)
+        for m in _YEARS_AGO.finditer(folded) if "ago" in folded else ():
+            amount = _SMALL.get(m["n"], 0) if not m["n"].isdigit() else int(m["n"])
+            months = amount * (12 if m["u"].startswith("year") else 1)
+            add(m.start(), m.end(), "history" if months > 3 else "recent", datable=True)
+    else:
+        for m in _YEARS_AGO.finditer(folded) if "ago" in folded else ():
+            if m["u"].startswith("year"):
+                add(m.start(), m.end(), "history", datable=True)
+    for m in vocabulary.history.finditer(folded):
+        datable = bool(re.search(r"\d|ago|year|godin|vit|vjet|rata|luft", m.group()))
+        add(m.start(), m.end(), "history", datable=datable)
+    for m in vocabulary.weak_history.finditer(folded):
+        add(m.start(), m.end(), "history", weak=True)
+    return markers
+
+
+def _dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]:
+    """Years, decades and months in the sentence, as the earliest day they can mean."""
+    mentions: list[tuple[int, int, date]] = []
+    has_month = not _MONTH_WORDS.isdisjoint(_LETTERS.findall(folded))
+    has_digit = _DIGIT.search(folded) is not None
+    for m in _MONTH_MENTION.finditer(folded) if has_month else ():
+        day = _month_day(m, folded, published)
+        if day is not None:
+            mentions.append((m.start("mon") if not m["rel"] else m.start(), m.end(), day))
+    for m in _DAY_MONTH.finditer(folded) if has_month and has_digit else ():
+        try:  # without a year: this year's, when that is not in the future
+            day = date(published.year, month_number(m["mon"]) or 1, int(m["day"]))
+        except ValueError:
+            continue
+        if day <= published:
+            mentions.append((m.start(), m.end(), day))
+    for m in _YEAR_MENTION.finditer(folded) if has_digit else ():
+        first = year = int(m["y1"])
+        if m["y2"]:  # "1998-1999", "1998-99": judged by the last year
+            y2 = m["y2"]
+            year = max(first, int(y2) if len(y2) == 4 else first // 100 * 100 + int(y2))
+        if m["dec"] and first % 10 == 0:
+            year += 9  # "the 1990s": judged by its last year
+        if year >= published.year:
+            continue
+        # The previous year alone is history; with a month it is judged by the month.
+        mentions.append((m.start(), m.end(), date(year, 1, 1)))
+    for m in _SHORT_DECADE.finditer(folded) if "0" in folded else ():
+        decade = 1900 + int(m["d"] or m["d2"])
+        mentions.append((m.start(), m.end(), date(decade + 9, 1, 1)))
+    return mentions
+
+
+def _month_day(m: re.Match[str], folded: str, published: date) -> date | None:
+    """The first day a month mention can mean, or None for the future or a bare word."""
+    has_context = (
+        m["rel"] or m["day"] or m["year"] or m["yrel"] or m["yrel_sr"]
+        or _MONTH_CONTEXT.search(folded[max(0, m.start() - 14) : m.start()])
+    )  # fmt: skip
+    if not has_context or (
+        m["mon"] in ("may", "march", "mars")
+        and not (m["day"] or m["year"] or m["yrel"])
+        and not re.search(
+            r"\b(?:in|on|since|until|by|early|late|mid|of|last|ne)\s$",
+            folded[max(0, m.start() - 8) : m.start()],
+        )
+    ):
+        return None  # "this may be", "march", "mars" as ordinary words
+    month = month_number(m["mon"]) or 1
+    day = int(m["day"]) if m["day"] else 1
+    if m["year"]:
+        year = int(m["year"])
+    elif m["yrel"] == "last" or m["yrel_sr"] == "prosle":
+        year = published.year - 1
+    elif m["yrel"] == "next" or m["rel"] in ("next", "narednog") or m["yrel_sr"] == "sledece":
+        return None
+    elif m["rel"] in ("last", "proslog", "proslogodisnjeg"):
+        year = published.year if month < published.month else published.year - 1
+    elif m["yrel"] == "this" or m["rel"] in ("this", "ovog") or m["yrel_sr"] == "ove":
+        year = published.year
+    else:
+        year = published.year if month <= published.month else None  # later: the future
+        if year is None:
+            return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, month, 1) + timedelta(days=27)
