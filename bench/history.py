@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 from monitor.models import AlertQuery
 from monitor.storage import open_storage
@@ -75,16 +76,14 @@ def _rows(n: int, rng: random.Random) -> Iterator[dict[str, list[tuple[object, .
              f"{title}\n\n{sentence}")
         )  # fmt: skip
         batch["item_feeds"].append((i, feed, str(i), created))
-        batch["alerts"].append(
-            (i, i, score, level, json.dumps(topics), f"{score} ({level})", "[]",
-             f"{title}\n{sentence}", created, None)
-        )  # fmt: skip
         batch["alert_topics"] += [(i, t, created) for t in topics]
         batch["alert_feeds"].append((i, feed, created))
         chosen = rng.sample(INDICATORS[: rng.choice([3, 6, 12])], k=rng.choice([1, 1, 2, 3]))
+        statuses: list[tuple[bool, bool]] = []
         for ordinal, indicator in enumerate(chosen):
             evidence_id += 1
             status = "event" if rng.random() < 0.7 else "background"
+            statuses.append((status == "event", status == "background"))
             batch["alert_indicators"].append(
                 (i, indicator, status == "event", status == "background", created)
             )
@@ -93,23 +92,36 @@ def _rows(n: int, rng: random.Random) -> Iterator[dict[str, list[tuple[object, .
                 (evidence_id, i, ordinal, indicator, "1", status, 10.0, sentence, start,
                  start + len(sentence), "were reported", "[[0, 1]]", "[]", 1, 1.0)
             )  # fmt: skip
-        if rng.random() < 0.05:
+        has_deadline = rng.random() < 0.05
+        if has_deadline:
             due = _ts(START + step * i + timedelta(days=rng.randrange(1, 30)))
             batch["deadlines"].append((i, i, 0, "within days", due, 0, 0, 5, ""))
+        batch["alerts"].append(
+            (i, i, score, level, json.dumps(topics), f"{score} ({level})", "[]",
+             f"{title}\n{sentence}", any(e for e, _ in statuses), any(b for _, b in statuses),
+             has_deadline, created, None)
+        )  # fmt: skip
         if i % 20_000 == 0 or i == n:
             yield batch
             batch = defaultdict(list)
 
 
-def fill(path: Path, n: int, seed: int) -> None:
+def _feed_rows() -> list[tuple[object, ...]]:
+    now = _ts(START)
+    return [(f, f"https://n{f}.example/rss", f"Feed {f}", now) for f in range(1, FEEDS + 1)]
+
+
+_FEED_COLUMNS = "id, url, name, interval, weight, enabled, removed, created_at, status, error_count"
+
+
+def fill_sqlite(path: Path, n: int, seed: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     open_storage(f"sqlite:///{path}").close()  # the schema, from the migrations
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
-    now = _ts(START)
     db.executemany(
-        "INSERT INTO feeds (id, url, name, interval, weight, enabled, removed, created_at,"
-        " status, error_count) VALUES (?, ?, ?, 900, 1.0, 1, 0, ?, 'ok', 0)",
-        [(f, f"https://n{f}.example/rss", f"Feed {f}", now) for f in range(1, FEEDS + 1)],
+        f"INSERT INTO feeds ({_FEED_COLUMNS}) VALUES (?, ?, ?, 900, 1.0, 1, 0, ?, 'ok', 0)",
+        _feed_rows(),
     )
     for batch in _rows(n, random.Random(seed)):
         for name, rows in batch.items():
@@ -123,6 +135,41 @@ def fill(path: Path, n: int, seed: int) -> None:
     db.execute("ANALYZE")
     db.commit()
     db.close()
+
+
+def fill_postgres(url: str, n: int, seed: int) -> None:
+    import psycopg
+
+    open_storage(url).close()  # the schema, from the migrations
+    conninfo, _, query = url.replace("postgresql+psycopg://", "postgresql://").partition("?")
+    options = dict(part.split("=", 1) for part in query.split("&") if part)
+    with psycopg.connect(conninfo, options=unquote(options.get("options", ""))) as db:
+        db.execute("SET TIME ZONE 'UTC'")
+        db.execute("SET synchronous_commit = off")
+        with db.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO feeds ({_FEED_COLUMNS}) VALUES (%s, %s, %s, 900, 1.0, true, false,"
+                " %s, 'ok', 0)",
+                _feed_rows(),
+            )
+            for batch in _rows(n, random.Random(seed)):
+                for name in (
+                    "items",
+                    "item_feeds",
+                    "alerts",
+                    *sorted(set(batch) - {"items", "item_feeds", "alerts"}),
+                ):
+                    with cur.copy(f"COPY {name} FROM STDIN") as copy:
+                        for row in batch[name]:
+                            copy.write_row(row)
+            for name in ("feeds", "items", "alerts", "evidence", "deadlines"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {name}))"
+                )
+        db.commit()
+        db.autocommit = True
+        db.execute("VACUUM ANALYZE")
 
 
 QUERIES: dict[str, AlertQuery] = {
@@ -164,16 +211,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("artifacts/history.db"))
+    parser.add_argument(
+        "--url",
+        help="a PostgreSQL URL instead of --db, e.g. postgresql+psycopg://postgres@127.0.0.1/"
+        "test?options=-csearch_path%%3Dbench (filled when it has no alerts)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--counts", action="store_true", help="also time count_alerts")
     args = parser.parse_args()
-    if not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
+    url = args.url or f"sqlite:///{args.db}"
+    with open_storage(url) as storage:
+        empty = storage.totals()["alerts"] == 0
+    if empty:
         began = time.perf_counter()
-        fill(args.db, args.alerts, args.seed)
+        if args.url:
+            fill_postgres(args.url, args.alerts, args.seed)
+        else:
+            fill_sqlite(args.db, args.alerts, args.seed)
         print(f"filled {args.alerts:,} alerts in {time.perf_counter() - began:.0f} s")
-    with open_storage(f"sqlite:///{args.db}") as storage:
+    with open_storage(url) as storage:
         print(f"{'filter':24} {'rows':>5} {'query ms':>9} {'count ms':>9} {'count':>9}")
         for name, q in QUERIES.items():
             rows = len(storage.query_alerts(q))

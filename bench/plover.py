@@ -230,7 +230,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--errors", action="store_true", help="list the false positives and misses too"
     )
     parser.add_argument(
-        "--rules", type=Path, default=RULES, help="rule files to measure (default: config/indicators)"
+        "--rules",
+        type=Path,
+        default=RULES,
+        help="rule files to measure (default: config/indicators)",
     )
     return parser.parse_args(argv)
 

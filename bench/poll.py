@@ -65,7 +65,8 @@ class Result:
     client: str  # "monitor" or "reader"
     phase: str  # "cold" or "warm"
     feeds: int
-    items: int  # items stored as new
+    items: int  # items in the feeds' bodies (0 when every feed answered 304)
+    stored: int  # items stored as new (monitor stores an article carried by two feeds once)
     measured: Measured
 
     @property
@@ -168,12 +169,12 @@ def run_monitor(farm: Farm, workdir: Path, args: argparse.Namespace) -> list[Res
     results = []
     for phase, extra in (("cold", []), ("warm", ["--all"])):
         measured = run_measured(base + extra, cwd=workdir, env=env, timeout=args.timeout)
-        results.append(_monitor_result(phase, measured, farm.feeds))
+        results.append(_monitor_result(phase, measured, farm.feeds, args.items))
         check_answers(farm, phase, "monitor")
     return results
 
 
-def _monitor_result(phase: str, measured: Measured, feeds: int) -> Result:
+def _monitor_result(phase: str, measured: Measured, feeds: int, items: int) -> Result:
     polled, stored = _POLLED.search(measured.stdout), _STORED.search(measured.stdout)
     if measured.returncode != 0 or polled is None or stored is None:
         raise BenchError(
@@ -181,9 +182,16 @@ def _monitor_result(phase: str, measured: Measured, feeds: int) -> Result:
             f"{measured.stderr[-3000:]}"
         )
     total, _ok, not_modified, failed = map(int, polled.groups())
-    if total != feeds or failed or (phase == "warm" and not_modified != feeds):
-        raise BenchError(f"monitor {phase}: {polled.group(0)}")
-    return Result("monitor", phase, feeds, int(stored.group(1)), measured)
+    stored_items = int(stored.group(1))
+    if (
+        total != feeds
+        or failed
+        or (phase == "warm" and not_modified != feeds)
+        or (phase == "cold" and not stored_items)
+    ):
+        raise BenchError(f"monitor {phase}: {polled.group(0)} {stored.group(0)}")
+    served = feeds * items if phase == "cold" else 0
+    return Result("monitor", phase, feeds, served, stored_items, measured)
 
 
 # -- reader ------------------------------------------------------------------------------------
@@ -207,7 +215,7 @@ def run_reader(farm: Farm, workdir: Path, python: str, args: argparse.Namespace)
     urls = workdir / "urls.txt"
     urls.write_text("\n".join(farm.feed_urls()) + "\n", encoding="utf-8")
     base = [python, str(READER_SCRIPT), "--db", str(workdir / "reader.sqlite")]
-    base += ["--workers", str(args.concurrency)]
+    base += ["--workers", str(args.reader_workers)]
     results = []
     for phase, extra in (("cold", ["--urls", str(urls)]), ("warm", ["--warm"])):
         measured = run_measured(base + extra, cwd=workdir, timeout=args.timeout)
@@ -219,7 +227,10 @@ def run_reader(farm: Farm, workdir: Path, python: str, args: argparse.Namespace)
             raise BenchError(
                 f"reader {phase} failed:\n{measured.stdout}\n{measured.stderr[-3000:]}"
             )
-        results.append(Result("reader", phase, farm.feeds, report["new_entries"], measured))
+        served = farm.feeds * args.items if phase == "cold" else 0
+        if report["new_entries"] != served:
+            raise BenchError(f"reader {phase}: {report['new_entries']} new entries, not {served}")
+        results.append(Result("reader", phase, farm.feeds, served, report["new_entries"], measured))
         check_answers(farm, phase, "reader")
     return results
 
@@ -235,9 +246,9 @@ def best(results: Sequence[Result], client: str, phase: str) -> Result | None:
 
 def render_table(results: Sequence[Result]) -> str:
     rows = [
-        "| client | poll | wall s | CPU s | items stored | items/s | feeds/s "
+        "| client | poll | wall s | CPU s | items | stored | items/s | feeds/s "
         "| peak tree MB | largest process MB | processes |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for client in ("monitor", "reader"):
         for phase in ("cold", "warm"):
@@ -247,7 +258,7 @@ def render_table(results: Sequence[Result]) -> str:
             m = r.measured
             tree = f"{m.tree_rss / 1e6:.0f}" if m.tree_rss is not None else "n/a"
             rows.append(
-                f"| {client} | {phase} | {m.wall:.2f} | {m.cpu:.2f} | {r.items:,} "
+                f"| {client} | {phase} | {m.wall:.2f} | {m.cpu:.2f} | {r.items:,} | {r.stored:,} "
                 f"| {r.items_per_second:,.0f} | {r.feeds_per_second:,.0f} | {tree} "
                 f"| {m.max_rss / 1e6:.0f} | {m.processes} |"
             )
@@ -300,7 +311,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each client; best kept")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="monitor workers")
     parser.add_argument(
-        "--concurrency", type=int, default=8, help="feeds fetched at once (both clients)"
+        "--concurrency", type=int, default=8, help="feeds monitor fetches at once (default 8)"
+    )
+    parser.add_argument(
+        "--reader-workers",
+        type=int,
+        default=1,
+        help="reader's retrieval threads (default 1, reader's default; more is slower here)",
     )
     parser.add_argument(
         "--reader-python",
@@ -314,6 +331,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.feeds, args.items, args.repeat, args.workers, args.concurrency) < 1:
         parser.error("--feeds, --items, --repeat, --workers and --concurrency must be >= 1")
+    if args.reader_workers < 1:
+        parser.error("--reader-workers must be >= 1")
     return args
 
 
@@ -363,7 +382,8 @@ def _header(args: argparse.Namespace, version: str | None, kept: Path | None) ->
         "",
         f"{args.feeds:,} feeds x {args.items} items on 127.0.0.1 (seed {args.seed}); "
         f"monitor with {args.workers} workers, {args.concurrency} fetches at once; "
-        f"reader {version or 'not measured'}; best of {args.repeat}; "
+        f"reader {version or 'not measured'} with {args.reader_workers} workers; "
+        f"best of {args.repeat}; "
         f"{os.cpu_count()} CPUs, load average {load:.2f} at the end.",
     ]
     if kept is not None:

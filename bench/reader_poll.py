@@ -30,7 +30,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", type=Path, required=True, help="reader's SQLite database")
     parser.add_argument("--urls", type=Path, help="feed URLs, one a line (cold run)")
     parser.add_argument("--warm", action="store_true", help="re-poll the feeds already added")
-    parser.add_argument("--workers", type=int, default=8, help="retrieval threads (default 8)")
+    parser.add_argument("--workers", type=int, default=1, help="retrieval threads (default 1)")
     args = parser.parse_args(argv)
     if not args.warm and args.urls is None:
         parser.error("a cold run needs --urls")

@@ -4,33 +4,38 @@
 :attr:`Status.EVENT` unless a cue in the sentence makes the match background:
 
 - negation scoped to the match's clause: "No one was hurt", "did not deploy",
-  "denied that troops ...", "nije", "niko", "nuk", "askush";
+  "denied that troops ...", "prevented clashes", "nije", "niko", "nuk",
+  "askush". A negated prevention is not a negation: "failed to stop the
+  violence" reports violence;
 - hedging: modals ("could", "might", "would" outside reported decisions),
-  conditionals ("if", "unless", "should the situation escalate"), fears,
-  threats, calls, plans ("threatened to", "urged", "plans to"), "mogao",
-  "ako", "mund", "nëse";
+  conditionals ("if", "unless", "Should the situation escalate, ..."), fears,
+  threats, calls, plans, suspicions ("threatened to", "urged", "plans to",
+  "suspected of"), "mogao", "ako", "mund", "nëse";
 - history relative to the published date: years two or more back, the
   previous year, months that land more than about three months back,
-  decades, "N years ago", "previously", "during the war". Recent markers
-  ("this week", "on Monday", "last month") override history in their
-  clause. A past-tense sentence with no time marker of its own inherits a
-  history marker that ends the previous sentence.
+  decades, "N years ago", "previously", "during the war", comparisons ("just
+  as Russia did"). Recent markers ("this week", "on Monday", "last month")
+  override history in their clause, and "the worst violence since 2004" is
+  about now. A past-tense sentence with no time marker of its own inherits
+  a date-like history marker that ends the previous sentence.
 
 Scopes are clauses cut at punctuation and conjunctions, different for each
 check: negation is narrow (it stops at commas), hedging spans commas,
-history looks at the match's clause and the clauses before it. All work is
+history looks at the match's clause and the clauses before it. A match that
+runs over several clauses is judged by the clause it starts in. All work is
 done on folded text (:func:`indicators.text.normalize`, whitespace runs made
-one space), so case, diacritics, script, quote style and spacing do not matter; each sentence is
-analysed once and cached for the other matches in it.
+one space), so case, diacritics, script, quote style and spacing do not
+matter; each sentence is analysed once and cached for its other matches.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -65,37 +70,49 @@ _NEGATION = {
         no\sone(?!\sbut\b) nobody none(?!\sother\b) nothing(?!\s(?:but|less)\b) neither nor
         never(?!\sbefore\b)
         no(?!\s(?:doubt|less|more\sthan|later|sooner|matter|longer\sthan)\b)(?!\.\s?\d)
-        not(?!\s(?:only|just|least|far|to\smention|more\sthan|until|less\sthan)\b) cannot
+        not(?!\s(?:only|just|least|far|to\smention|more\sthan|until|less\sthan|(?:been\s)?seen)\b)
+        cannot
         without den(?:ied|ies|y|ying) (?:refus|fail)(?:ed|es|e|s|ing)?\sto
+        prevent(?:ed|s|ing)? avert(?:ed|s|ing)? foil(?:ed|s|ing)? thwart(?:ed|s|ing)?
+        (?:stave[sd]?|staving|head(?:ed|s)?)\soff
         """
     ),
     "sr": _alternatives(
         r"""
         ne(?!\ssamo\b) nije nisu nisam nismo niste nema nemaju nece necemo niko nikoga nikome
         nista nijedan nijedna nijedno nijednog nijednu nikada nikad niti bez(?!\sobzira\b)
+        sprecen\w* sprecil\w* sprecio osujecen\w* osujetil\w*
         negira\w* demantova\w*
         """
     ),
     "sq": _alternatives(
         r"""
         nuk askush asnje asnjeri kurre mos jo(?!\svetem\b)
-        pa\s(?:asnje|viktima|te\splagosur|te\svrare) mohoi mohon
+        pa\s(?:asnje|viktima|te\splagosur|te\svrare) mohoi mohon parandalu\w* parandaloi
         """
     ),
 }
 # Negators that can follow the match: "Shots were not fired", "troops have not been deployed".
 _NEGATION_AFTER = {
-    "en": r"not|never|no\slonger",
+    "en": r"not(?!\s(?:only|just|(?:been\s)?seen)\b)|never|no\slonger",
     "sr": r"ne|nije|nisu|nece",
     "sq": r"nuk|mos",
 }
+# Verbs of prevention: "prevented clashes" negates the clashes; a negator
+# before one ("failed to stop the violence") cancels out.
+_PREVENTION = re.compile(r"(?:prevent|avert|foil|thwart|stave|staving|head|sprec|osujet|parandal)")
+_PREVENTION_SCOPE = re.compile(
+    r"\b(?:prevent\w*|stop\w*|avoid\w*|halt\w*|avert\w*|contain\w*|deter\w*|end|ended|curb\w*"
+    r"|quell\w*|foil\w*|thwart\w*|spreci\w*|zaustavi\w*|parandal\w*|ndal\w*)\b"
+)
 # Negators that are the subject of their own clause: "and" ends their scope.
 _SUBJECT_NEGATION = re.compile(r"no\sone|nobody|none|niko|nijedan|askush|asnje|asnjeri")
 
 _HEDGE = {
     "en": _alternatives(
         r"""
-        could might may would(?!-be) should must ought\sto needs?\sto ha(?:s|ve)\sto un?likely
+        could(?!\s(?:not|never)\b) might may would(?!-be) should must ought\sto needs?\sto
+        ha(?:s|ve)\sto un?likely
         possibl[ey] possibility potential(?:ly)? probabl[ey] perhaps maybe hypothetical(?:ly)?
         scenario if unless whether lest in\s(?:the\s)?(?:case|event)\sof fear(?:ed|s|ful)?
         afraid worr(?:y|ied|ies)\sthat concerns?\sthat
@@ -106,6 +123,9 @@ _HEDGE = {
         (?:plan|intend|aim|seek|want)(?:s|ed|ned|ing|ning)?\sto intention
         (?:ready|prepared|willing|set|about|expected)\sto
         (?:is|are|was|were)\s(?:expected|due\sto) allegedly rumou?r(?:s|ed)?
+        consider(?:s|ed|ing) suspected\sof accus(?:ed|es|ing)\s(?:\S+\s){0,3}?of charged\swith
+        on\ssuspicion\sof
+        ask(?:ed|s|ing)?\s\S+\s(?:\S+\s)?to request(?:ed|s|ing)?\s(?:that|for)
         """
     ),
     "sr": _alternatives(
@@ -130,7 +150,8 @@ _HEDGE = {
 # "an invasion is unlikely".
 _COPULA = r"(?:is|are|was|were|be|been|seems?|seemed|appears?|remains?|looks?)\s(?:\w+\s)?"
 _HEDGE_AFTER = {
-    "en": rf"could|might|may|would|should|{_COPULA}(?:un?likely|possible|feared|expected)",
+    "en": rf"could(?!\s(?:not|never)\b)|might|may|would|should"
+    rf"|{_COPULA}(?:un?likely|possible|feared|expected)",
     "sr": r"bi|moze|mogao|mogla|moglo|(?:je|su|se\s)?\s?(?:moguc\w*|verovatn\w*|vjerovatn\w*)",
     "sq": r"mund|(?:eshte|jane)\s(?:e\s)?mundshme|pritet",
 }
@@ -246,11 +267,25 @@ _MONTH_MENTION = re.compile(
 _DAY_MONTH = re.compile(
     rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?\s(?:of\s)?(?P<mon>{MONTH_NAME})\b"
 )
+_MONTHS_THAT_ARE_WORDS = frozenset({"may", "march", "mars"})
+_PREPOSITION_BEFORE_MONTH = re.compile(
+    r"\b(?:in|on|since|until|by|early|late|mid|of|last|during|from|ne|u|od|do)[\s-]$"
+)
 _MONTH_CONTEXT = re.compile(
     r"\b(?:in|on|by|since|until|till|of|from|early|late|mid|during|end\sof|beginning\sof"
     r"|last|this|next|u|od|do|krajem|pocetkom|sredinom|ne|nga|deri|me)[\s-]$"
 )
 
+_WORD = re.compile(r"[^\W_]+")
+_AND = re.compile(r"\b(?:and|i|dhe)\b")
+_DATABLE = re.compile(r"\d|ago|year|godin|vit|vjet|rata|luft")  # history phrases that are dates
+_SINCE = re.compile(r"since\b|od\b|(?:qe\s)?nga\b")
+_SUPERLATIVE = re.compile(
+    r"\b(?:worst|biggest|largest|deadliest|bloodiest|heaviest|fiercest|highest|strongest|gravest"
+    r"|most\s\w+|first|not\s(?:been\s)?seen|unseen|unprecedented|najgor\w*|najve\w*|najkrvav\w*"
+    r"|prv\w*|me\se\s\w+|i\sp[ae]r\w*)\b"
+    r"[^,;:]{0,60}$"
+)
 _MONTH_WORDS = frozenset(MONTHS)
 _LETTERS = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
@@ -430,7 +465,7 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
         return _Cue(start, end, sentence[orig_start:orig_end], kind, weak, datable)
 
     negations = [
-        cue(m.start(), m.end(), kind="subject" if _SUBJECT_NEGATION.fullmatch(m.group()) else "")
+        cue(m.start(), m.end(), kind=_negation_kind(m.group()))
         for m in vocabulary.negation.finditer(folded)
         # Serbian "ne" is Albanian "në" ("in") once diacritics are folded away.
         if m.group() != "ne" or _written(sentence, norm.span(m.start(), m.end())) in ("ne", "не")
@@ -446,14 +481,12 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
         if m.group() != "ne" or _written(sentence, norm.span(m.start(), m.end())) in ("ne", "не")
     ]
     hedges = [
-        cue(m.start(), m.end())
-        for m in vocabulary.hedge.finditer(folded)
-        if _is_hedge(sentence, norm.span(m.start(), m.end()), folded, m)
+        cue(m.start(), m.end()) for m in vocabulary.hedge.finditer(folded) if _is_hedge(folded, m)
     ]
     hedges += [
         cue(m.start(), m.end(), kind="after")
         for m in vocabulary.hedge_after.finditer(folded)
-        if _is_hedge(sentence, norm.span(m.start(), m.end()), folded, m)
+        if _is_hedge(folded, m)
     ]
     opening = vocabulary.conditional_opening.match(folded)
     if opening is not None:
@@ -463,12 +496,18 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
     return _Analysis(
         folded=folded,
         offsets=tuple(norm.offsets),
-        word_starts=tuple(m.start() for m in re.finditer(r"[^\W_]+", folded)),
+        word_starts=tuple(m.start() for m in _WORD.finditer(folded)),
         negations=tuple(sorted(negations, key=lambda c: c.start)),
         hedges=tuple(sorted(hedges, key=lambda c: c.start)),
         times=tuple(sorted(times, key=lambda c: c.start)),
         **_clause_cuts(folded),
     )
+
+
+def _negation_kind(word: str) -> str:
+    if _SUBJECT_NEGATION.fullmatch(word):
+        return "subject"
+    return "prevention" if _PREVENTION.match(word) else ""
 
 
 def _past_narrative(folded: str) -> bool:
@@ -480,19 +519,22 @@ def _written(sentence: str, span: tuple[int, int]) -> str:
     return sentence[span[0] : span[1]].lower()
 
 
-def _is_hedge(sentence: str, span: tuple[int, int], folded: str, m: re.Match[str]) -> bool:
+_MONTH_MAY_AFTER = re.compile(r"\s?(?:\d|(?:19|20)\d\d|'s\b)")
+_MONTH_MAY_BEFORE = re.compile(
+    r"\b(?:in|on|since|until|till|by|of|from|during|early|late|mid|last|this|next|end\sof)[\s-]$"
+)
+
+
+def _is_hedge(folded: str, m: re.Match[str]) -> bool:
     word = m.group()
-    if word == "may":  # the month: "in May", "May 5", "on May"
-        written = sentence[span[0] : span[1]]
-        if written == "May" and span[0] > 0 and sentence[: span[0]].strip():
-            return False
-        if re.match(r"\s?\d", folded[m.end() : m.end() + 2]) or re.search(
-            r"\b(?:in|on|since|until|by|of|early|late|mid|last|this|next)\s$", folded[: m.start()]
-        ):
-            return False
-    # "announced it would postpone" reports a decision; it is not a hypothesis.
-    reported = _REPORTED_WOULD.search(folded[max(0, m.start() - 80) : m.start()])
-    return not (word == "would" and reported)
+    if word == "may":  # or the month: "in May", "May 5", "since May"
+        return not (
+            _MONTH_MAY_AFTER.match(folded, m.end())
+            or _MONTH_MAY_BEFORE.search(folded, max(0, m.start() - 12), m.start())
+        )
+    if word == "would":  # "announced it would postpone" reports a decision
+        return _REPORTED_WOULD.search(folded, max(0, m.start() - 80), m.start()) is None
+    return True
 
 
 def _clause_cuts(folded: str) -> dict[str, tuple[Any, ...]]:
@@ -556,12 +598,26 @@ def _negated(analysis: _Analysis, start: int, end: int) -> _Cue | None:
             continue
         if _cut_between(analysis.negation_cuts, cue.end, start):
             continue
-        if cue.kind == "subject" and re.search(
-            r"\b(?:and|i|dhe)\b", analysis.folded[cue.end : start]
-        ):
+        if cue.kind == "subject" and _AND.search(analysis.folded, cue.end, start):
             continue  # "No one was hurt and police arrested 23 people"
+        if cue.kind == "prevention":
+            if _negated_prevention(analysis, cue):
+                continue  # "failed to prevent clashes": the clashes happened
+        elif _PREVENTION_SCOPE.search(analysis.folded, cue.end, start):
+            continue  # "did not stop the violence": the negator is the prevention's
         return cue
     return None
+
+
+def _negated_prevention(analysis: _Analysis, prevention: _Cue) -> bool:
+    """Whether a negator shortly before a verb of prevention cancels it."""
+    return any(
+        cue.end <= prevention.start
+        and cue.kind != "after"
+        and analysis.words_between(cue.end, prevention.start) <= 2
+        for cue in analysis.negations
+        if cue is not prevention
+    )
 
 
 def _hedged(analysis: _Analysis, start: int, end: int) -> _Cue | None:
@@ -612,7 +668,13 @@ def _history(analysis: _Analysis, start: int, end: int) -> _Cue | None:
         elif cut_start > start:
             clause_end = cut_start
             break
-    in_clause = [c for c in analysis.times if clause_start <= c.start and c.end <= clause_end]
+    in_clause = [
+        c
+        for c in analysis.times
+        if clause_start <= c.start
+        and c.end <= clause_end
+        and not (c.weak and c.end > start)  # "arrested the former officer": not history
+    ]
     if any(c.kind == "recent" for c in in_clause):
         return None
     history = [c for c in in_clause if c.kind == "history"]
@@ -657,6 +719,12 @@ def _time_markers(
         if any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
+        if (
+            kind == "history"
+            and _SINCE.match(folded, start)
+            and _SUPERLATIVE.search(folded, 0, start)
+        ):
+            return  # "the worst violence since 2004" is about now
         markers.append(make(start, end, kind, weak, datable))
 
     for m in vocabulary.recent.finditer(folded):
@@ -677,7 +745,7 @@ def _time_markers(
             if m["u"].startswith("year"):
                 add(m.start(), m.end(), "history", datable=True)
     for m in vocabulary.history.finditer(folded):
-        datable = bool(re.search(r"\d|ago|year|godin|vit|vjet|rata|luft", m.group()))
+        datable = _DATABLE.search(m.group()) is not None
         add(m.start(), m.end(), "history", datable=datable)
     for m in vocabulary.weak_history.finditer(folded):
         add(m.start(), m.end(), "history", weak=True)
@@ -718,37 +786,27 @@ def _dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]
 
 
 def _month_day(m: re.Match[str], folded: str, published: date) -> date | None:
-    """The first day a month mention can mean, or None for the future or a bare word."""
-    has_context = (
-        m["rel"] or m["day"] or m["year"] or m["yrel"] or m["yrel_sr"]
-        or _MONTH_CONTEXT.search(folded[max(0, m.start() - 14) : m.start()])
-    )  # fmt: skip
-    if not has_context or (
-        m["mon"] in ("may", "march", "mars")
-        and not (m["day"] or m["year"] or m["yrel"])
-        and not re.search(
-            r"\b(?:in|on|since|until|by|early|late|mid|of|last|ne)\s$",
-            folded[max(0, m.start() - 8) : m.start()],
-        )
-    ):
-        return None  # "this may be", "march", "mars" as ordinary words
+    """The first day a month mention can mean, or None for the future or a plain word."""
+    dated = m["day"] or m["year"] or m["yrel"] or m["yrel_sr"]
+    lead = folded[max(0, m.start() - 14) : m.start()]
+    if m["mon"] in _MONTHS_THAT_ARE_WORDS:  # "this may be", "columns march", "Mars"
+        if not (dated or _PREPOSITION_BEFORE_MONTH.search(lead)):
+            return None
+    elif not (dated or m["rel"] or _MONTH_CONTEXT.search(lead)):
+        return None
     month = month_number(m["mon"]) or 1
-    day = int(m["day"]) if m["day"] else 1
+    relative = m["yrel"] or m["yrel_sr"] or m["rel"]
     if m["year"]:
         year = int(m["year"])
+    elif relative in ("next", "narednog", "sledece"):
+        return None
     elif m["yrel"] == "last" or m["yrel_sr"] == "prosle":
         year = published.year - 1
-    elif m["yrel"] == "next" or m["rel"] in ("next", "narednog") or m["yrel_sr"] == "sledece":
-        return None
-    elif m["rel"] in ("last", "proslog", "proslogodisnjeg"):
+    elif relative in ("last", "proslog", "proslogodisnjeg"):  # the last such month before
         year = published.year if month < published.month else published.year - 1
-    elif m["yrel"] == "this" or m["rel"] in ("this", "ovog") or m["yrel_sr"] == "ove":
+    elif relative in ("this", "ovog", "ove") or month <= published.month:
         year = published.year
     else:
-        year = published.year if month <= published.month else None  # later: the future
-        if year is None:
-            return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return date(year, month, 1) + timedelta(days=27)
+        return None  # a later month of this year: the future
+    day = min(int(m["day"]) if m["day"] else 1, calendar.monthrange(year, month)[1])
+    return date(year, month, day)

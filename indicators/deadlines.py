@@ -4,17 +4,25 @@ A deadline is a time expression (a date, a weekday, "within 48 hours", "by
 the end of the month") governed by a deadline cue: a deadline word
 ("deadline", "ultimatum", "rok", "afat"), a postponement ("postpone ... by
 48 hours", "delayed ... until September 1"), an obligation ("must ... by",
-"have 48 hours to") or, for windows such as "in the next 10 days", a goal
-("to reach a compromise"). Time expressions without a cue are not
-deadlines: the clock time of a raid, the date of a meeting, the length of a
-trial, "over the last three years". A deadline word without a time
-expression ("declared a deadline") is kept, unresolved.
+"have 48 hours to", "unless ... within 10 days") or, for windows such as
+"in the next 10 days", a goal ("to reach a compromise"). Dates need a
+deadline preposition ("by", "until", "deadline of", "expires on"). Time
+expressions without a cue are not deadlines: the clock time of a raid, the
+date of a meeting, the length of a trial, "over the last three years". A
+deadline word without a time expression ("declared a deadline") is kept,
+unresolved; a negated one ("no deadline was set") is not a deadline.
 
-Relative expressions are resolved against the published date passed in,
-never against the clock; with no published date only full dates resolve.
+Resolution is against the published date passed in, never the clock: N
+hours → the publication date plus whole days (rounded up), a weekday → the
+next one after publication, a date without a year → its next occurrence (its
+last one when the deadline "expired"); with no published date only full
+dates resolve. When one cue governs several expressions the most specific
+wins ("by a month until September 1" → 1 September). A clock time with a
+date gives a UTC datetime (read as UTC unless a zone such as CET is named).
+
 The month, weekday and number words here (English, Serbian/Croatian/Bosnian
-in Latin or Cyrillic script, Albanian) are also used by
-:mod:`indicators.context` to date what a sentence reports.
+in Latin or Cyrillic script, Albanian) and :func:`squeeze` are also used by
+:mod:`indicators.context`.
 """
 
 from __future__ import annotations
@@ -185,6 +193,14 @@ _UNIT = (
 )
 
 
+_DIGIT = re.compile(r"\d")
+_MONTH_WORDS = frozenset(_ALL_MONTHS)
+_UNIT_STEMS = (
+    *(stem for stems in _UNITS.values() for stem in stems),
+    *("satni", "casovni", "dnevni", "end", "kraj", "fund"),
+)
+
+
 def month_number(word: str) -> int | None:
     """The month a folded word names (``"septembra"`` → 9), or None."""
     return _ALL_MONTHS.get(word.rstrip("."))
@@ -214,6 +230,18 @@ def next_occurrence(month: int, day: int, after: date) -> date | None:
     return None
 
 
+def _last_occurrence(month: int, day: int, before: date) -> date | None:
+    """The last ``month``/``day`` on or before ``before``."""
+    for year in range(before.year, before.year - 8, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= before:
+            return candidate
+    return None
+
+
 def _last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -221,7 +249,7 @@ def _last_day(year: int, month: int) -> date:
 # --- time expressions ----------------------------------------------------------
 
 # What an expression resolves to, given the published date: (due, explanation).
-Resolution = tuple[date | None, str]
+_Resolution = tuple[date | None, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +313,8 @@ _RELATIVE_OFFSETS = {
     "tomorrow": 1, "sutra": 1, "neser": 1,
     "the day after tomorrow": 2, "prekosutra": 2, "pasneser": 2,
 }  # fmt: skip
+# Single words that can start a time expression without a digit, month or unit.
+_DAY_WORDS = frozenset(_WEEKDAYS) | {"noon", "midday", "tomorrow"} | set(_RELATIVE_OFFSETS)
 _N_UNITS = rf"(?P<n>{_NUMBER})\s(?:more\s|further\s|additional\s|extra\s)?(?P<u>{_UNIT})\b"
 _WINDOW_PATTERNS = (
     re.compile(rf"\bwithin\s(?:the\s(?:next|coming)\s)?{_N_UNITS}"),
@@ -298,6 +328,11 @@ _WINDOW_PATTERNS = (
     re.compile(
         r"\b(?:u\sroku\sod|rok\sod|u\s(?:narednih|sledecih|slijedecih|iducih|naredna"
         r"|sledeca|naredne|sledece)|tokom\s(?:narednih|sledecih|iducih)|narednih|za)\s" + _N_UNITS
+    ),
+    # A deadline word with its length: "a deadline of 48 hours", "rok od 60 dana", "afat 60 dite"
+    re.compile(
+        r"\b(?:deadline|ultimatum|time\slimit|rok|afat(?:i|in)?)\s(?:(?:of|od|prej|nga)\s)?"
+        + _N_UNITS
     ),
     # Albanian: "brenda 48 oreve", "ne 10 ditet e ardhshme", "afat prej 48 oresh"
     re.compile(rf"\b(?:brenda|afat\s(?:prej|nga)|afatin?\s(?:prej|nga))\s(?:\w+\s)?{_N_UNITS}"),
@@ -334,7 +369,8 @@ _VERB_CUE = re.compile(
 )
 _OBLIGATION_CUE = re.compile(
     r"\b(?:must|have\sto|has\sto|required\sto|ordered|obliged|demand\w*|gave|given|told|asked"
-    r"|(?:have|has|had)\suntil|mora(?:ju|mo|te|o|la|li)?|naredio|naredila|naredili|duhet"
+    r"|(?:have|has|had)\suntil|unless|or\selse|or\sface|mora(?:ju|mo|te|o|la|li)?|naredio|naredila"
+    r"|naredili|ukoliko\sne|osim\sako|duhet|perndryshe"
     r"|deri\sme)\b"
 )
 _GOAL_CUE = re.compile(
@@ -345,8 +381,24 @@ _GOAL_CUE = re.compile(
 )
 
 
+# One scan finds every cue; the group that matched names its family.
+_ANY_CUE = re.compile(
+    "|".join(
+        f"(?P<{family}>{pattern.pattern})"
+        for family, pattern in (
+            ("noun", _NOUN_CUE),
+            ("verb", _VERB_CUE),
+            ("obligation", _OBLIGATION_CUE),
+            ("goal", _GOAL_CUE),
+        )
+    )
+)
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|will\sbe|falls\son|remains|je|eshte)\s$")
 _LEADING_PREPOSITION = re.compile(r"(?:by|before|until|till|do|deri)\s")
 _NEGATED_NOUN = re.compile(r"(?:\bno|\bwithout(?:\sa|\sany)?|\bnema|\bbez|\bpa|\basnje)\s$")
+_EXPIRED = re.compile(
+    r"\b(?:expired|passed|lapsed|ran\sout|istekao|istekla|isteklo|skadoi|kaloi)\b"
+)
 _EXPIRY = re.compile(r"expir|runs?\sout|ran\sout|lapse|istek|istice|skad")
 
 
@@ -389,10 +441,11 @@ def find_deadlines(sentences: Sequence[Sentence], *, published: date | None) -> 
 def _sentence_deadlines(sentence: Sentence, published: date | None) -> list[Deadline]:
     norm = squeeze(sentence.text)
     folded = norm.text
-    word_starts = [m.start() for m in _WORD.finditer(folded)]
-    cues = _cues(folded, word_starts)
-    if not cues:
+    found = [_Cue(m.start(), m.end(), m.lastgroup or "") for m in _ANY_CUE.finditer(folded)]
+    if not found:
         return []
+    word_starts = [m.start() for m in _WORD.finditer(folded)]
+    cues = _merged(folded, found, word_starts)
     linked: dict[_Cue, list[_Expr]] = {cue: [] for cue in cues}
     for expr in _expressions(folded):
         cue = _governing_cue(folded, expr, cues, word_starts)
@@ -422,21 +475,8 @@ def _same_clause(folded: str, one: _Cue, other: _Cue) -> bool:
     return high <= low or _CLAUSE_BOUNDARY.search(folded, low, high) is None
 
 
-def _cues(folded: str, word_starts: Sequence[int]) -> list[_Cue]:
-    """Deadline cues in text order; neighbouring cues merged into one."""
-    found = sorted(
-        (
-            _Cue(m.start(), m.end(), family)
-            for family, pattern in (
-                ("noun", _NOUN_CUE),
-                ("verb", _VERB_CUE),
-                ("obligation", _OBLIGATION_CUE),
-                ("goal", _GOAL_CUE),
-            )
-            for m in pattern.finditer(folded)
-        ),
-        key=lambda c: (c.start, c.end),
-    )
+def _merged(folded: str, found: list[_Cue], word_starts: Sequence[int]) -> list[_Cue]:
+    """Neighbouring cues read as one ("extend the deadline"), of the stronger family."""
     merged: list[_Cue] = []
     for cue in found:
         last = merged[-1] if merged else None
@@ -454,25 +494,33 @@ def _cues(folded: str, word_starts: Sequence[int]) -> list[_Cue]:
 
 def _expressions(folded: str) -> list[_Expr]:
     """Every time expression in a folded sentence; overlapping weaker ones dropped."""
+    # Cheap gates first: most sentences with a cue word have no time expression.
+    words = set(_WORD.findall(folded))
+    has_digit = _DIGIT.search(folded) is not None
+    has_month = not _MONTH_WORDS.isdisjoint(words)
+    has_unit = any(word.startswith(_UNIT_STEMS) for word in words)
+    if not (has_digit or has_month or has_unit or not _DAY_WORDS.isdisjoint(words)):
+        return []
     exprs: list[_Expr] = []
-    exprs.extend(_dates(folded))
-    for pattern in _PERIOD_PATTERNS:
-        for m in pattern.finditer(folded):
-            exprs.append(_period_expr(m))
+    if has_digit:
+        exprs.extend(_dates(folded))
+    if has_digit or has_month or has_unit:
+        for pattern in _PERIOD_PATTERNS:
+            exprs.extend(_period_expr(m) for m in pattern.finditer(folded))
     for m in _WEEKDAY_PATTERN.finditer(folded):
         exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (_WEEKDAYS[m["wd"]],)))
     for m in _RELATIVE_DAYS.finditer(folded):
         exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (-1, _RELATIVE_OFFSETS[m["w"]])))
     for kind, rank, patterns in (
-        ("window", 2, _WINDOW_PATTERNS),
-        ("shift", 1, _SHIFT_PATTERNS),
-        ("compound", 2, (_COMPOUND_PATTERN,)),
+        ("window", 2, _WINDOW_PATTERNS if has_unit else ()),
+        ("shift", 1, _SHIFT_PATTERNS if has_unit else ()),
+        ("compound", 2, (_COMPOUND_PATTERN,) if has_unit else ()),
     ):
         for pattern in patterns:
             for m in pattern.finditer(folded):
                 unit = {"satni": "hour", "casovni": "hour", "dnevni": "day"}.get(m["u"], m["u"])
                 exprs.append(_Expr(m.start(), m.end(), kind, rank, (_number(m["n"]),), _unit(unit)))
-    for m in _CLOCK_PATTERN.finditer(folded):
+    for m in _CLOCK_PATTERN.finditer(folded) if has_digit or "noon" in folded else ():
         clock = _clock_expr(folded, m)
         if clock is not None:
             exprs.append(clock)
@@ -570,7 +618,9 @@ def _governing_cue(
         distance += _CLAUSE_PENALTY * clauses
         if distance > _MAX_CUE_DISTANCE:
             continue
-        key = (distance, 0 if cue.start <= expr.start else 1)  # ties: the cue before wins
+        # A cue after the expression counts as a little further away; ties go to the
+        # stronger family ("a deadline of September 15 to respond").
+        key = (distance + (0 if cue.start <= expr.start else 2), -_FAMILY_STRENGTH[cue.family])
         if best is None or key < best[:2]:
             best = (*key, cue)
     return best[2] if best else None
@@ -591,12 +641,18 @@ def _fits(folded: str, expr: _Expr, cue: _Cue, distance: int) -> bool:
         # A date a deadline is about needs a deadline preposition ("by", "until",
         # "deadline of"); "on December 7" is when something happened.
         cue_before = cue.end <= expr.start
-        noun_just_before = cue.family == "noun" and cue_before and distance <= 3
-        # "The ultimatum expires at 20:00 on Friday": "on" after an expiry.
-        expiry_on = (
-            lead.endswith(" on ")
+        # "the deadline of 31 October", "the deadline for re-registration is 31 October"
+        noun_just_before = (
+            cue.family == "noun"
             and cue_before
-            and (cue.family == "noun" or _EXPIRY.match(folded, cue.start) is not None)
+            and (distance <= 3 or _COPULA_BEFORE.search(lead) is not None)
+        )
+        # "The ultimatum expires at 20:00 on Friday", "rok istice 31. oktobra": after an
+        # expiry the date is the due date.
+        expiry = cue_before and _EXPIRY.search(folded, cue.start, cue.end) is not None
+        expiry_on = cue_before and (
+            (lead.endswith((" on ", " me ")) and (expiry or cue.family == "noun"))
+            or (expiry and distance <= 1)
         )
         if not (prepositioned or noun_just_before or expiry_on):
             return False
@@ -625,7 +681,8 @@ def _resolved(
     clock = next((e for e in governed if e.kind == "clock"), None)
     if dated:
         best = max(dated, key=lambda e: (e.rank, e.end))
-        due, reason = _resolve(best, published)
+        expired = _EXPIRED.search(norm.text, min(cue.start, best.start), best.end) is not None
+        due, reason = _resolve(best, published, expired=expired)
         if clock is not None and due is not None and best.kind in ("date", "weekday"):
             due, reason = _with_clock(due, clock, reason)
     elif clock is not None and cue.family == "noun":  # "the ultimatum expires at 20:00"
@@ -684,7 +741,8 @@ def _deadline(
     )
 
 
-def _resolve(expr: _Expr, published: date | None) -> tuple[date | None, str]:
+def _resolve(expr: _Expr, published: date | None, *, expired: bool) -> _Resolution:
+    """The due date of an expression; ``expired``: the text says the deadline has passed."""
     if expr.kind == "date":
         year, month, day = expr.values
         if year:
@@ -694,14 +752,18 @@ def _resolve(expr: _Expr, published: date | None) -> tuple[date | None, str]:
                 return None, "not a calendar date"
         if published is None:
             return None, "year not given and no publication date"
-        due = next_occurrence(month, day, published)
-        return due, "next such date on or after publication"
+        if expired:
+            return _last_occurrence(month, day, published), "expired: last such date"
+        return next_occurrence(month, day, published), "next such date on or after publication"
     if published is None:
         return None, "relative to an unknown publication date"
     if expr.kind == "weekday":
         if expr.values[0] < 0:
             offset = expr.values[1]
             return published + timedelta(days=offset), f"{offset} day(s) after publication"
+        if expired:
+            back = (published.weekday() - expr.values[0]) % 7
+            return published - timedelta(days=back), "expired: last such weekday"
         ahead = (expr.values[0] - published.weekday() - 1) % 7 + 1
         return published + timedelta(days=ahead), "next such weekday after publication"
     if expr.kind == "period":
@@ -713,7 +775,7 @@ def _resolve(expr: _Expr, published: date | None) -> tuple[date | None, str]:
     return _add(published, amount, unit), reason
 
 
-def _period_end(expr: _Expr, published: date) -> tuple[date | None, str]:
+def _period_end(expr: _Expr, published: date) -> _Resolution:
     if expr.label == "named_month":
         year, month, before = expr.values
         if not year:

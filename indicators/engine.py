@@ -9,17 +9,24 @@ always give the same analysis, and nothing reads the clock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
 from indicators.context import classify_context
 from indicators.deadlines import find_deadlines
+from indicators.errors import RuleSetError
 from indicators.loader import load_indicators
 from indicators.model import Indicator, IndicatorSet
 from indicators.patterns import PatternHit, PatternMatcher
 from indicators.scoring import ScoringInput, score_document
-from indicators.text import WORD_PATTERN, Normalized, normalize, split_sentences, word_texts
+from indicators.text import (
+    WORD_PATTERN,
+    Normalized,
+    normalize,
+    split_sentences,
+    word_texts_by_span,
+)
 from indicators.topics import Gazetteer
 from indicators.types import (
     Analysis,
@@ -47,9 +54,22 @@ class Engine:
 
     @classmethod
     def from_directory(cls, indicators_dir: Path, topics_dir: Path | None = None) -> Engine:
-        """An engine for the rule files in ``indicators_dir`` (and topics in ``topics_dir``)."""
-        gazetteer = Gazetteer.load(topics_dir) if topics_dir is not None else None
-        return cls(load_indicators(indicators_dir), gazetteer)
+        """An engine for the rule files in ``indicators_dir`` (and topics in ``topics_dir``).
+
+        Raises one :class:`~indicators.errors.RuleSetError` with the issues of both.
+        """
+        issues = []
+        try:
+            indicator_set = load_indicators(indicators_dir)
+        except RuleSetError as exc:
+            issues.extend(exc.issues)
+        try:
+            gazetteer = Gazetteer.load(topics_dir) if topics_dir is not None else None
+        except RuleSetError as exc:
+            issues.extend(exc.issues)
+        if issues:
+            raise RuleSetError(issues)
+        return cls(indicator_set, gazetteer)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -63,7 +83,19 @@ class Engine:
     def gazetteer(self) -> Gazetteer | None:
         return self._gazetteer
 
+    @property
+    def matcher(self) -> PatternMatcher:
+        """The compiled patterns (to see which pattern fires on a sentence's words)."""
+        return self._matcher
+
     def analyze(self, doc: Document) -> Analysis:
+        """Match, classify, score and tag one document.
+
+        Offsets in the result point into ``doc.text`` (title, blank line,
+        body). The document's language, when known, limits per-language
+        terms to that language; ``doc.published`` anchors history and
+        deadlines.
+        """
         text = doc.text
         sentences = split_sentences(text, has_title=bool(doc.title.strip()))
         published = doc.published_date
@@ -71,17 +103,20 @@ class Engine:
         norm = normalize(text)
         folded = norm.text
 
+        if isinstance(norm.offsets, range):  # folding kept every character in place
+            bounds = [(s.start, s.end) for s in sentences]
+        else:
+            bounds = [(norm.folded_index(s.start), norm.folded_index(s.end)) for s in sentences]
+        words_of_sentences = word_texts_by_span(folded, bounds)
+
         evidence: dict[int, list[Evidence]] = {}
-        all_words: list[str] = []
         for position, sentence in enumerate(sentences):
-            start = norm.folded_index(sentence.start)
-            end = norm.folded_index(sentence.end)
-            sentence_words = word_texts(folded, start, end)
-            all_words.extend(sentence_words)
-            hits = self._matcher.match(sentence_words, lang)
+            hits = self._matcher.match(words_of_sentences[position], lang)
             if not hits:
                 continue
-            spans = [found.span() for found in WORD_PATTERN.finditer(folded, start, end)]
+            start, end = bounds[position]
+            last_word = max(r[1] for hit in hits for r in (*hit.occurrences, *hit.spans))
+            spans = _word_spans(folded, start, end, last_word)
             previous = sentences[position - 1] if position > 0 else None
             previous_text = previous.text if previous and not previous.is_title else None
             by_indicator: dict[int, list[PatternHit]] = {}
@@ -127,7 +162,11 @@ class Engine:
             key=lambda r: (-r.score, r.id),
         )
         deadlines = find_deadlines(sentences, published=published)
-        topics = self._gazetteer.tag_words(all_words) if self._gazetteer is not None else ()
+        topics = (
+            self._gazetteer.tag_words([w for words in words_of_sentences for w in words])
+            if self._gazetteer is not None
+            else ()
+        )
         return Analysis(
             text=text,
             indicators=tuple(results),
@@ -201,9 +240,20 @@ def _language(lang: str | None) -> str | None:
     return code if len(code) == 2 and code.isalpha() else None
 
 
-def _merge_spans(spans: Sequence[tuple[int, int]] | object) -> tuple[tuple[int, int], ...]:
+def _word_spans(folded: str, start: int, end: int, last: int) -> list[tuple[int, int]]:
+    """Spans of the words of ``folded[start:end]`` up to word ``last`` (the rest are not needed)."""
+    spans = []
+    for found in WORD_PATTERN.finditer(folded, start, end):
+        spans.append(found.span())
+        if len(spans) > last:
+            break
+    return spans
+
+
+def _merge_spans(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sorted spans with overlapping ones joined (several patterns can share words)."""
     merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):  # type: ignore[call-overload]
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:

@@ -21,8 +21,9 @@ A pattern's ``match`` is a tree of nodes:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,7 +85,7 @@ class ContextChecks(_Frozen):
     hedging: bool = True
     history: bool = True
 
-    @property
+    @cached_property
     def enabled(self) -> frozenset[str]:
         return frozenset(name for name in ("negation", "hedging", "history") if getattr(self, name))
 
@@ -126,6 +127,37 @@ class Indicator(_Frozen):
     def location(self) -> str:
         return f"{self.path}:{self.line}"
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages its terms are written for (unlabelled terms count for all)."""
+        found = {
+            term.lang
+            for pattern in self.patterns
+            for node in (pattern.match, pattern.unless)
+            if node is not None
+            for term in iter_terms(node)
+            if term.lang is not None
+        }
+        return tuple(sorted(found))
+
+    def summary(self) -> dict[str, Any]:
+        """The indicator in one flat record (for listings and JSON output)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "version": self.version,
+            "cameo": list(self.cameo),
+            "plover": self.plover,
+            "languages": list(self.languages),
+            "patterns": len(self.patterns),
+            "examples": len(self.examples.match)
+            + len(self.examples.background)
+            + len(self.examples.no_match)
+            + len(self.false_positives),
+            "source": self.location,
+        }
+
 
 class IndicatorSet:
     """Indicators in a stable order (file name, then position in the file), looked up by id."""
@@ -161,6 +193,15 @@ class IndicatorSet:
 
     def __repr__(self) -> str:
         return f"IndicatorSet({len(self._indicators)} indicators)"
+
+
+def iter_terms(node: Node) -> Iterator[Term]:
+    """Every term of a node tree, depth first."""
+    if isinstance(node, Term):
+        yield node
+        return
+    for part in node.parts:
+        yield from iter_terms(part)
 
 
 for _model in (AnyOf, AllOf, Near, NoneOf, Pattern):

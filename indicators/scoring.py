@@ -141,6 +141,8 @@ def corroborate(weights: Iterable[float]) -> float:
     what the weaker ones lose by moving one place down.
     """
     ordered = sorted(weights, reverse=True)
+    if len(ordered) == 1:
+        return ordered[0]
     return math.fsum(w * CORROBORATION_RATIO**rank for rank, w in enumerate(ordered))
 
 
@@ -161,19 +163,21 @@ def _score_indicator(item: ScoringInput) -> _Scored:
             f"indicator {item.indicator_id!r}: severity {item.severity!r} is outside 0-10"
         )
     # One sentence counts once per indicator: keep its best weight.
-    by_sentence: dict[int, tuple[float, Evidence]] = {}
+    by_sentence: dict[int, float] = {}
+    # The strongest sentence, earliest on ties, explains the position.
+    best = item.evidence[0]
+    best_weight = -1.0
     for evidence in item.evidence:
         weight = evidence_weight(evidence, item.status)
-        kept = by_sentence.get(evidence.sentence_index)
-        if kept is None or weight > kept[0]:
-            by_sentence[evidence.sentence_index] = (weight, evidence)
-    weights = [weight for weight, _ in by_sentence.values()]
-    # The strongest sentence, earliest on ties, explains the position.
-    _, best = max(by_sentence.values(), key=lambda pair: (pair[0], -pair[1].sentence_index))
+        index = evidence.sentence_index
+        if weight > by_sentence.get(index, -1.0):
+            by_sentence[index] = weight
+        if weight > best_weight or (weight == best_weight and index < best.sentence_index):
+            best, best_weight = evidence, weight
     any_event = item.status is Status.EVENT and any(e.status is Status.EVENT for e in item.evidence)
     return _Scored(
         item=item,
-        raw=severity_points(item.severity) * corroborate(weights),
+        raw=severity_points(item.severity) * corroborate(by_sentence.values()),
         sentences=len(by_sentence),
         best=best,
         weight_status=Status.EVENT if any_event else Status.BACKGROUND,
@@ -216,6 +220,8 @@ def score_document(
     """
     if not 0.0 <= source_weight <= 1.0:
         raise ValueError(f"source weight {source_weight!r} is outside 0-1")
+    if not inputs:  # most items
+        return ScoreCard(score=0, level=Level.INFO), {}
     seen: set[str] = set()
     for item in inputs:
         if item.indicator_id in seen:

@@ -2,14 +2,19 @@
 
 Folding makes case, diacritics, script, quote style and dash style irrelevant
 to matching: ``"Vučić’s"`` and ``"ВУЧИЋ'S"`` both fold to ``"vucic's"``. Every
-folded character remembers which original character it came from, so a match
-found in folded text is reported as a span of the text as written.
+folded character remembers which original character it came from
+(:class:`Normalized`), so a match found in folded text is reported as a span
+of the text as written.
 
-Folding runs on every item, so it is built for speed: a translation table
-precomputed for the scripts news is written in handles nearly all text in one
-``str.translate`` call; only characters whose folding changes the length
-(``ß`` → ``ss``, ``љ`` → ``lj``, combining marks → nothing) or lie outside the
-table take the slow, per-character path.
+Folding runs on every item, so it is built for speed. A table precomputed
+for the scripts news is written in gives each character its folded form.
+Mostly-ASCII text is lowered in bulk and only its non-ASCII runs are looked
+up; other text is translated in one ``str.translate`` call. Only characters
+whose folding changes the length (``ß`` → ``ss``, ``љ`` → ``lj``, combining
+marks → nothing) or that lie outside the table take a per-character path.
+
+Words are runs of letters and digits of the folded text (:func:`words`);
+sentences come from :func:`split_sentences`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "normalize",
     "split_sentences",
     "word_texts",
+    "word_texts_by_span",
     "words",
 ]
 
@@ -195,10 +201,20 @@ _ASCII_TABLE = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {ord(
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
-@lru_cache(maxsize=16384)
 def _fold_run(run: str) -> str | None:
     """A run of non-ASCII characters folded, or None if one of them is irregular."""
+    if len(run) > _CACHED_LENGTH:
+        return _fold_run_uncached(run)
+    return _fold_run_cached(run)
+
+
+def _fold_run_uncached(run: str) -> str | None:
     return None if _SLOW.search(run) else run.translate(_TABLE)
+
+
+# Short runs (a curly quote, a name) repeat endlessly; long ones are not worth keeping.
+_CACHED_LENGTH = 32
+_fold_run_cached = lru_cache(maxsize=16384)(_fold_run_uncached)
 
 
 def _is_sparse(text: str) -> bool:
@@ -239,10 +255,19 @@ def _fold_regular(text: str) -> str:
     return text.translate(_TABLE)
 
 
-@lru_cache(maxsize=4096)
 def _fold_cluster(cluster: str) -> str:
+    """A base character and its combining marks, folded as their NFC form."""
+    if len(cluster) > _CACHED_LENGTH:
+        return _fold_cluster_uncached(cluster)
+    return _fold_cluster_cached(cluster)
+
+
+def _fold_cluster_uncached(cluster: str) -> str:
     composed = unicodedata.normalize("NFC", cluster)
     return "".join(_fold_char(c) for c in composed)
+
+
+_fold_cluster_cached = lru_cache(maxsize=4096)(_fold_cluster_uncached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +354,14 @@ def word_texts(folded: str, start: int = 0, end: int | None = None) -> list[str]
     return WORD_PATTERN.findall(piece)
 
 
+def word_texts_by_span(folded: str, spans: Sequence[tuple[int, int]]) -> list[list[str]]:
+    """:func:`word_texts` of each ``folded[start:end]`` (sentences of one document)."""
+    if folded.isascii():
+        separated = folded.translate(_ASCII_SEPARATORS)  # once for the whole text
+        return [separated[start:end].split() for start, end in spans]
+    return [word_texts(folded, start, end) for start, end in spans]
+
+
 def words(folded: str) -> list[tuple[int, int]]:
     """Spans of the words (runs of letters and digits) of a folded string."""
     return [m.span() for m in WORD_PATTERN.finditer(folded)]
@@ -336,21 +369,36 @@ def words(folded: str) -> list[tuple[int, int]]:
 
 # --- sentences ---------------------------------------------------------------
 
-# A blank line (group 1); sentence-final punctuation with closing quotes or
-# brackets, before whitespace; or a line break.
-# (Written to start with one character class: the regex engine then skips
-# ahead quickly, about four times faster than a plain alternation.)
-_SPLIT = re.compile(
-    r"""[\n.!?…](?:(?<=\n)([^\S\n]*\n\s*)|(?<=[.!?…])[.!?…]*["'”’»)\]]*(?=\s|$)|(?<=\n))"""
-)
 _ABBREVIATION_LIST = """
     mr mrs ms dr prof st no nos gen lt col sgt capt cpt maj adm gov sen rep rev fr jr sr
     sq cf vs etc approx dept est inc ltd co corp jan feb mar apr jun jul aug sep sept oct
     nov dec mt ft pp vol art br str ul tel e.g i.e u.s u.n u.k e.u a.m p.m u.s.a d.c
 """
-_ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
-_NEXT_CHAR = re.compile(r"\s*(\S)")
-_ACRONYM = re.compile(r"(?:\w\.)+\w")  # "U.S", "e.g" (the final dot is stripped)
+_ABBREVIATIONS = _ABBREVIATION_LIST.split()
+_CLOSERS = "\"'”’»)\\]"  # closing quotes and brackets after sentence-final punctuation
+# A full stop that ends nothing: after an abbreviation ("Mr."), an initial
+# ("John F. Kennedy") or inside an acronym or number ("U.S.", "3.5.").
+# (One look-behind per length: look-behinds must have a fixed width.)
+_NOT_AFTER = "".join(
+    f"(?<!\\b(?i:{'|'.join(re.escape(a) for a in _ABBREVIATIONS if len(a) == n)})\\.)"
+    for n in sorted({len(a) for a in _ABBREVIATIONS})
+)
+_NOT_AFTER += r"(?<!\b[^\W\d_]\.)(?<!\.\w\.)"
+# Candidates all start with one character class, so the regex engine skips
+# ahead quickly; each branch then looks behind at what it consumed:
+#   group 1: a blank line (a paragraph break);
+#   a lone full stop that is not one of the above, before whitespace;
+#   other sentence-final punctuation ("!", "?!", "…", '."'), before whitespace;
+#   a line break.
+# Group 2 is the next non-space character: a lower-case one continues the sentence.
+_SPLIT = re.compile(
+    r"[\n.!?…](?:"
+    r"(?<=\n)([^\S\n]*\n\s*)"
+    rf"|(?<=\.){_NOT_AFTER}(?![.!?…{_CLOSERS}])(?=\s|$)"
+    rf"|(?:(?<=[!?…])|(?<=\.)(?=[.!?…{_CLOSERS}]))[.!?…]*[{_CLOSERS}]*(?=\s|$)"
+    r"|(?<=\n)"
+    r")(?=\s*(\S?))"
+)
 
 
 def split_sentences(text: str, *, has_title: bool) -> list[Sentence]:
@@ -365,35 +413,18 @@ def split_sentences(text: str, *, has_title: bool) -> list[Sentence]:
     pos = 0
     in_title = has_title
     for found in _SPLIT.finditer(text):
+        start, end = found.span()
         if found.group(1) is not None:  # a blank line ends the paragraph
-            _append(sentences, text, pos, found.start(), is_title=in_title)
+            if start > pos:  # (usually a sentence has just ended there)
+                _append(sentences, text, pos, start, is_title=in_title)
             in_title = False
-            pos = found.end()
-        elif not in_title and _is_boundary(text, found.start(), found.end()):
-            _append(sentences, text, pos, found.end(), is_title=False)
-            pos = found.end()
+            pos = end
+        elif not in_title and not found.group(2).islower():
+            # (lower case next: "e.g. the", "...and", a hard-wrapped line continuing)
+            _append(sentences, text, pos, end, is_title=False)
+            pos = end
     _append(sentences, text, pos, len(text), is_title=in_title)
     return sentences
-
-
-def _is_boundary(text: str, mark: int, cut: int) -> bool:
-    following = _NEXT_CHAR.match(text, cut)
-    if following is None:
-        return True
-    if following.group(1).islower():
-        return False  # "e.g. the", "...and", or a hard-wrapped line continuing
-    if text[mark] == "\n":
-        return True
-    if text[mark] != "." or cut - mark > 1:
-        return True  # "!", "?", "…", or a full stop before a closing quote: "he said no."
-    before = text[max(0, mark - 24) : mark + 1].split()  # abbreviations are short
-    if not before:
-        return True
-    word = before[-1].lstrip("\"'“‘«([").rstrip(".").lower()
-    if word in _ABBREVIATIONS:
-        return False
-    # An initial ("John F. Kennedy") or an acronym with dots ("U.S.").
-    return not (len(word) == 1 and word.isalpha()) and not _ACRONYM.fullmatch(word)
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int, *, is_title: bool) -> None:

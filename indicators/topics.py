@@ -26,9 +26,10 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from indicators.errors import RuleIssue, RuleSetError
-from indicators.loader import LangCode, NonEmpty, StrictSpec, check, read_yaml, rule_files
-from indicators.patterns import TermIndex, TermSyntaxError, TermWords, parse_term
+from indicators.loader import rule_files
+from indicators.terms import TermIndex, TermSyntaxError, TermWords, parse_term
 from indicators.text import fold, word_texts
+from indicators.yamlfile import LangCode, NonEmpty, StrictSpec, check, read_yaml
 
 __all__ = ["Gazetteer", "Topic"]
 

@@ -191,6 +191,7 @@ class Daemon:
 
 def run_daemon(app: App) -> None:
     """Run until SIGTERM or SIGINT; refuse to start when another daemon holds the database."""
+    logging.getLogger("monitor").setLevel(min(logging.getLogger().level, logging.INFO))
     with daemon_lock(app.settings.database_url):
         daemon = Daemon(app)
 

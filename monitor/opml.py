@@ -54,7 +54,10 @@ def write_opml(feeds: Iterable[Feed], *, now: datetime) -> str:
     ]
     for feed in feeds:
         title = feed.name or feed.url
-        attributes = f'type="rss" text={quoteattr(title)} title={quoteattr(title)} xmlUrl={quoteattr(feed.url)}'
+        attributes = (
+            f'type="rss" text={quoteattr(title)} title={quoteattr(title)} '
+            f"xmlUrl={quoteattr(feed.url)}"
+        )
         if feed.lang:
             attributes += f" language={quoteattr(feed.lang)}"
         lines.append(f"    <outline {attributes}/>")

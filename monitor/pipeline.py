@@ -326,7 +326,8 @@ def _log_outcome(outcome: FeedOutcome, next_poll_at: datetime) -> None:
         fields["error_kind"] = outcome.error_kind
         fields["error"] = outcome.error
     line = " ".join(f"{key}={_logfmt(value)}" for key, value in fields.items())
-    (log.warning if outcome.error else log.info)("poll %s", line)
+    # INFO, failures too: a failing feed is routine for a daemon, and `run --once` sums them up.
+    log.info("poll %s", line)
 
 
 def _logfmt(value: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from monitor.app import App
@@ -114,7 +116,7 @@ def alerts(
     )
     found = app.storage.query_alerts(query)
     records = [alert.to_dict() for alert in found]
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     write_records(stream, records, fmt, CSV_COLUMNS if fmt == "csv" else TABLE_COLUMNS)
     if fmt == "table" and not records:
         click.echo("No alerts match.", err=True)
@@ -148,7 +150,7 @@ def alert(app: App, alert_id: int, fmt: str) -> None:
         data["contributions"] = list(found.contributions)
         echo_json(data)
         return
-    click.echo(render_alert_text(found, color=click.get_text_stream("stdout").isatty()))
+    click.echo(render_alert_text(found, color=sys.stdout.isatty()))
 
 
 def register(group: click.Group) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, time
 
 import click
@@ -60,7 +61,7 @@ def explain(
         data["text"] = analysis.text
         echo_json(data)
     else:
-        click.echo(render_analysis_text(analysis, color=click.get_text_stream("stdout").isatty()))
+        click.echo(render_analysis_text(analysis, color=sys.stdout.isatty()))
 
 
 @click.group()
@@ -91,7 +92,7 @@ def list_indicators(app: App, fmt: str) -> None:
         Column("PATTERNS", lambda r: r.get("patterns"), 8),
         Column("TITLE", lambda r: r["title"]),
     )
-    write_records(click.get_text_stream("stdout"), records, fmt, columns)
+    write_records(sys.stdout, records, fmt, columns)
 
 
 @indicators.command("test")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def list_feeds(app: App, fmt: str) -> None:
     """
     app.sync_feeds()
     records = [feed.to_dict() for feed in app.storage.list_feeds()]
-    write_records(click.get_text_stream("stdout"), records, fmt, FEED_COLUMNS)
+    write_records(sys.stdout, records, fmt, FEED_COLUMNS)
 
 
 @feeds.command("add")

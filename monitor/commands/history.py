@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def deadlines(app: App, upcoming: bool, fmt: str) -> None:
         due_day = due.date() if isinstance(due, datetime) else due
         record["days_left"] = (due_day - now.date()).days if due_day is not None else None
         records.append(record)
-    write_records(click.get_text_stream("stdout"), records, fmt, DEADLINE_COLUMNS)
+    write_records(sys.stdout, records, fmt, DEADLINE_COLUMNS)
     if fmt == "table" and not records:
         click.echo("No deadlines found.", err=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from datetime import datetime
 
@@ -52,9 +53,7 @@ def run(app: App, once: bool, all_feeds: bool) -> None:
         click.echo("No feed is due. Use --all to poll them anyway.")
         return
     if stderr_is_terminal() and len(feeds) > 1:
-        with click.progressbar(
-            length=len(feeds), label="Polling feeds", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(length=len(feeds), label="Polling feeds", file=sys.stderr) as bar:
             report = pipeline.poll(feeds, on_outcome=lambda _outcome: bar.update(1))
     else:
         report = pipeline.poll(feeds)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, text, update
 
-from indicators.types import Analysis, Status
+from indicators.types import Analysis, Evidence, Status
 from monitor.storage.keys import clean
 from monitor.storage.tables import (
     alert_feeds,
@@ -51,7 +51,15 @@ def _alert_values(title: str, analysis: Analysis) -> dict[str, Any]:
             {"label": c.label, "points": c.points, "detail": c.detail} for c in card.contributions
         ],
         "search_text": search_text(title, analysis),
+        "has_event": any(ev.status is Status.EVENT for ev in _all_evidence(analysis)),
+        "has_background": any(ev.status is Status.BACKGROUND for ev in _all_evidence(analysis)),
+        "has_deadline": bool(analysis.deadlines),
     }
+
+
+def _all_evidence(analysis: Analysis) -> Iterator[Evidence]:
+    for result in analysis.indicators:
+        yield from result.evidence
 
 
 def due_columns(due: date | datetime | None) -> tuple[datetime | None, bool]:

@@ -18,7 +18,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from monitor.models import (
     Alert,
@@ -33,7 +33,7 @@ from monitor.models import (
     PollSummary,
 )
 from monitor.storage import feeds as feed_rows
-from monitor.storage import history, ingest
+from monitor.storage import history, ingest, query
 from monitor.storage.engine import SQLITE_BEGIN, build_engine, masked, upgrade_to_head
 from monitor.storage.errors import StorageError, UnknownFeedError
 from monitor.storage.tables import digests
@@ -50,9 +50,16 @@ def _wrapped(method: Callable[Concatenate[Storage, P], R]) -> Callable[Concatena
         except StorageError:
             raise
         except (SQLAlchemyError, CommandError, OSError) as exc:
-            raise StorageError(self.url, f"{method.__name__} failed: {exc}") from exc
+            raise StorageError(self.url, f"{method.__name__} failed: {_describe(exc)}") from exc
 
     return wrapper
+
+
+def _describe(exc: BaseException) -> str:
+    """The backend's own message, on one line (without SQL, parameters or doc links)."""
+    cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 def _now() -> datetime:
@@ -63,25 +70,29 @@ class Storage:
     """Feeds, items, alerts and digests in one SQLite or PostgreSQL database."""
 
     def __init__(self, url: str) -> None:
-        self.url = masked(url)
+        try:
+            self.url = masked(url)
+        except (SQLAlchemyError, ValueError) as exc:
+            raise StorageError("<unparsable database URL>", _describe(exc)) from exc
         try:
             self._engine = build_engine(url)
-        except (SQLAlchemyError, ValueError) as exc:
-            raise StorageError(self.url, f"cannot open: {exc}") from exc
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise StorageError(self.url, f"cannot open: {_describe(exc)}") from exc
 
     @classmethod
     def open(cls, url: str = "sqlite:///monitor.db") -> Storage:
         """Connect and bring the schema to the latest migration."""
         storage = cls(url)
         try:
-            storage._migrate()
+            storage.migrate()
         except BaseException:
             storage.close()
             raise
         return storage
 
     @_wrapped
-    def _migrate(self) -> None:
+    def migrate(self) -> None:
+        """Apply the migrations not yet applied (done by :meth:`open`)."""
         upgrade_to_head(self._engine)
 
     @property
@@ -197,13 +208,28 @@ class Storage:
             return ingest.classify(conn, feed_id, keys)
 
     @_wrapped
+    def known_hashes(self, feed_url: str) -> frozenset[str]:
+        """Content hashes of every item this feed stored: items with one of these
+        hashes are UNCHANGED for the feed and need no matching."""
+        with self._read() as conn:
+            feed_id = ingest.feed_id_for(conn, feed_url)
+            if feed_id is None:
+                raise UnknownFeedError(self.url, feed_url)
+            return ingest.known_hashes(conn, feed_id)
+
+    @_wrapped
     def record_poll(self, record: PollRecord) -> PollSummary:
-        """Store a poll in one transaction: health, validators, poll run, items, alerts."""
+        """Store a poll in one transaction: health, validators, poll run, items, alerts.
+
+        Items :meth:`classify_items` called UNCHANGED may be left out, or passed
+        without an analysis: an unchanged item is never rewritten. Recording the
+        same record twice changes nothing the second time.
+        """
         with self._write() as conn:
             feed_id = ingest.feed_id_for(conn, record.feed_url)
             if feed_id is None:
                 raise UnknownFeedError(self.url, record.feed_url)
-            return ingest.record(conn, feed_id, record)
+            return ingest.record_poll(conn, feed_id, record)
 
     # -- history -----------------------------------------------------------
 
@@ -211,12 +237,12 @@ class Storage:
     def query_alerts(self, q: AlertQuery) -> list[Alert]:
         """Alerts matching every filter, newest first (ties: highest id first)."""
         with self._read() as conn:
-            return history.load_alerts(conn, history.query_ids(conn, q))
+            return history.load_alerts(conn, query.query_ids(conn, q))
 
     @_wrapped
     def count_alerts(self, q: AlertQuery) -> int:
         with self._read() as conn:
-            return history.count(conn, q)
+            return query.count(conn, q)
 
     @_wrapped
     def get_alert(self, alert_id: int) -> Alert | None:

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Date,
-    Integer,
     and_,
     cast,
-    column,
-    exists,
-    false,
     func,
     literal_column,
     or_,
     select,
-    table,
 )
 
 from indicators.types import Level
 from monitor.models import (
     Alert,
-    AlertQuery,
     DeadlineView,
     EvidenceView,
     IndicatorView,
@@ -36,10 +28,7 @@ from monitor.models import (
     PollRun,
 )
 from monitor.storage.alert_rows import due_value
-from monitor.storage.keys import fts5_query, search_words
 from monitor.storage.tables import (
-    alert_feeds,
-    alert_indicators,
     alert_topics,
     alerts,
     deadlines,
@@ -57,147 +46,6 @@ _SIMPLE = literal_column("'simple'::regconfig")
 def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
-
-
-# The SQLite full-text table (created by the migration, not the metadata), for expressions.
-_fts = table("alerts_fts", column("rowid", Integer), column("alerts_fts"))
-# Relative costs measured on SQLite (bench/history.py): checking one alert against a
-# full-text query costs about a hundred times reading one match from the index.
-_PROBE_COST = 100
-
-
-@dataclass
-class _Plan:
-    """A query over one driving table, walked newest first.
-
-    With a topic, indicator or feed filter the driver is that filter's table,
-    whose (value, created_at) index yields the matching alerts already in
-    order; the other filters are checked per candidate. Without one, the
-    driver is ``alerts`` itself.
-    """
-
-    source: Any
-    ref: Any  # the alert id column of the driver
-    created_at: Any
-    needs_alerts: bool = False
-    where: list[ColumnElement[bool]] = field(default_factory=list)
-
-
-def _driver(q: AlertQuery) -> _Plan:
-    if q.indicator is not None:
-        t = alert_indicators
-    elif q.feed is not None:
-        t = alert_feeds
-    elif q.topic is not None:
-        t = alert_topics
-    else:
-        return _Plan(alerts, alerts.c.id, alerts.c.created_at, needs_alerts=True)
-    return _Plan(t, t.c.alert_id, t.c.created_at)
-
-
-def _indicator_filter(q: AlertQuery) -> list[ColumnElement[bool]]:
-    out: list[ColumnElement[bool]] = []
-    if q.indicator is not None:
-        out.append(alert_indicators.c.indicator_id == q.indicator)
-    if q.status == "event":
-        out.append(alert_indicators.c.has_event.is_(True))
-    elif q.status == "background":
-        out.append(alert_indicators.c.has_background.is_(True))
-    elif q.status is not None:
-        out.append(false())  # no evidence has another status
-    return out
-
-
-def _feed_id(url: str) -> Any:
-    return select(feeds.c.id).where(feeds.c.url == url).scalar_subquery()
-
-
-def _search(conn: Connection, plan: _Plan, phrase: str, limit: int) -> None:
-    words = search_words(phrase)
-    if not words:
-        plan.where.append(false())
-        return
-    if conn.dialect.name != "sqlite":
-        # Same expression as the GIN index ix_alerts_search, so the index serves it.
-        vector = func.to_tsvector(_SIMPLE, alerts.c.search_text)
-        plan.where.append(vector.op("@@")(func.plainto_tsquery(_SIMPLE, " ".join(words))))
-        plan.needs_alerts = True
-        return
-    match = _fts.c.alerts_fts.op("MATCH")(fts5_query(words))
-    matches = conn.execute(select(func.count()).select_from(_fts).where(match)).scalar_one()
-    total = conn.execute(select(func.max(alerts.c.id))).scalar() or 0
-    # A frequent word: walk alerts newest first and check each against the index,
-    # stopping at the limit. Otherwise: read every match and sort them.
-    if limit and limit * total * _PROBE_COST < matches * matches:
-        plan.where.append(exists().where(_fts.c.rowid == plan.ref, match))
-    else:
-        plan.where.append(plan.ref.in_(select(_fts.c.rowid).where(match)))
-
-
-def _plan(conn: Connection, q: AlertQuery) -> _Plan:
-    plan = _driver(q)
-    if q.since is not None:
-        plan.where.append(plan.created_at >= q.since)
-    if q.until is not None:
-        plan.where.append(plan.created_at < q.until)
-    indicator = _indicator_filter(q)
-    if plan.source is alert_indicators:
-        plan.where += indicator
-    elif indicator:
-        plan.where.append(exists().where(alert_indicators.c.alert_id == plan.ref, *indicator))
-    if q.feed is not None:
-        if plan.source is alert_feeds:
-            plan.where.append(alert_feeds.c.feed_id == _feed_id(q.feed))
-        else:
-            plan.where.append(
-                exists().where(
-                    alert_feeds.c.alert_id == plan.ref, alert_feeds.c.feed_id == _feed_id(q.feed)
-                )
-            )
-    if q.topic is not None:
-        if plan.source is alert_topics:
-            plan.where.append(alert_topics.c.topic == q.topic)
-        else:
-            plan.where.append(
-                exists().where(alert_topics.c.alert_id == plan.ref, alert_topics.c.topic == q.topic)
-            )
-    if q.min_score is not None:
-        plan.where.append(alerts.c.score >= q.min_score)
-        plan.needs_alerts = True
-    if q.level is not None:
-        plan.where.append(alerts.c.level == q.level)
-        plan.needs_alerts = True
-    if q.search:
-        _search(conn, plan, q.search, q.limit)
-    if q.has_deadline is not None:
-        has = exists().where(deadlines.c.alert_id == plan.ref)
-        plan.where.append(has if q.has_deadline else ~has)
-    return plan
-
-
-def _source(plan: _Plan) -> Any:
-    if plan.needs_alerts and plan.source is not alerts:
-        return plan.source.join(alerts, alerts.c.id == plan.ref)
-    return plan.source
-
-
-def query_ids(conn: Connection, q: AlertQuery) -> list[int]:
-    plan = _plan(conn, q)
-    query = (
-        select(plan.ref)
-        .select_from(_source(plan))
-        .where(*plan.where)
-        .order_by(plan.created_at.desc(), plan.ref.desc())
-    )
-    if q.limit:
-        query = query.limit(q.limit)
-    return [int(i) for i in conn.execute(query).scalars()]
-
-
-def count(conn: Connection, q: AlertQuery) -> int:
-    plan = _plan(conn, replace(q, limit=0))
-    query = select(func.count()).select_from(_source(plan)).where(*plan.where)
-    return int(conn.execute(query).scalar_one())
 
 
 def load_alerts(conn: Connection, ids: Sequence[int], *, full: bool = False) -> list[Alert]:

@@ -120,6 +120,15 @@ def feed_id_for(conn: Connection, url: str) -> int | None:
     return conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
 
 
+def known_hashes(conn: Connection, feed_id: int) -> frozenset[str]:
+    rows = conn.execute(
+        select(items.c.content_hash)
+        .join(item_feeds, item_feeds.c.item_id == items.c.id)
+        .where(item_feeds.c.feed_id == feed_id)
+    )
+    return frozenset(rows.scalars())
+
+
 def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[ItemState]:
     """NEW unless this feed already stored the item; then UNCHANGED or CHANGED by hash."""
     keys = [_stored_form(key) for key in keys]
@@ -141,7 +150,8 @@ def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[It
     return states
 
 
-def record(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
+def record_poll(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
+    """Store one poll (the caller's transaction makes it all or nothing)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK})
     counts = dict.fromkeys(
@@ -192,7 +202,7 @@ def record(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
             http_status=record.http_status,
             bytes=record.bytes,
             new_items=counts["new_items"],
-            error=record.error,
+            error=clean_opt(record.error),
         )
         .on_conflict_do_nothing(index_elements=["feed_id", "started_at"])
     )
@@ -302,7 +312,7 @@ def _update_feed(conn: Connection, feed_id: int, record: PollRecord) -> None:
         "lease_until": None,
     }
     if record.error is not None:
-        values.update(last_error=record.error, last_error_at=record.finished_at)
+        values.update(last_error=clean(record.error), last_error_at=record.finished_at)
     else:
         values["last_success_at"] = record.finished_at
     if record.clear_validators:

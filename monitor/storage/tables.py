@@ -138,6 +138,11 @@ alerts = Table(
     Column("contributions", JSON, nullable=False),
     # Title and evidence sentences: what the full-text index covers.
     Column("search_text", Text, nullable=False),
+    # Summaries of the evidence and deadlines, so these filters and their counts
+    # read one index instead of probing another table per alert.
+    Column("has_event", Boolean, nullable=False),
+    Column("has_background", Boolean, nullable=False),
+    Column("has_deadline", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime),
     UniqueConstraint("item_id"),
@@ -145,6 +150,9 @@ alerts = Table(
     Index(None, "created_at", "id"),
     Index(None, "level", "created_at"),
     Index(None, "score", "created_at"),
+    Index(None, "has_event", "created_at"),
+    Index(None, "has_background", "created_at"),
+    Index(None, "has_deadline", "created_at"),
 )
 
 # Filter tables. Each repeats its alert's created_at so that "alerts with this

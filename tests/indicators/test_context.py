@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.context import CHECKS, ContextVerdict, classify_context
-from indicators.types import Status
+from indicators.text import split_sentences
+from indicators.types import Status, compose_text
 
 PUBLISHED = date(2022, 11, 22)
 EVENT, BACKGROUND = Status.EVENT, Status.BACKGROUND
@@ -69,6 +72,12 @@ def assert_verdict(found: ContextVerdict, status: Status, reason: str | None) ->
         ("No one was hurt and police arrested 23 people.", "arrested", EVENT, None),
         ("Nobody was hurt when gunmen fired on the patrol.", "fired", EVENT, None),
         ("Gunmen opened fire without warning.", "opened fire", EVENT, None),
+        # Prevention negates; a negated prevention does not.
+        ("Peacekeepers prevented clashes at the bridge.", "clashes", BACKGROUND, "prevented"),
+        ("Police foiled an attack on the monastery.", "attack", BACKGROUND, '"foiled"'),
+        ("Peacekeepers failed to prevent clashes at the bridge.", "clashes", EVENT, None),
+        ("Police did not stop the violence.", "violence", EVENT, None),
+        ("Police could not contain the rioters.", "rioters", EVENT, None),
         # Not a negation at all.
         ("Not only troops but tanks moved to the border.", "tanks moved", EVENT, None),
         ("The clashes were, no doubt, the worst in years.", "clashes", EVENT, None),
@@ -135,6 +144,13 @@ def test_negation_cue_inside_the_match_span() -> None:
          "plans to"),
         ("NATO said its troops are ready to protect freedom of movement.", "protect", BACKGROUND,
          "ready to"),
+        ("Police held a man suspected of planning an attack.", "attack", BACKGROUND,
+         "suspected of"),
+        ("Police held a man suspected of planning an attack.", "held a man", EVENT, None),
+        ("Pristina has asked NATO to deploy more troops.", "deploy more troops", BACKGROUND,
+         "asked NATO to"),
+        ("Belgrade is considering sending troops.", "sending troops", BACKGROUND, "considering"),
+        ("Kurti accused Belgrade of plotting attacks.", "attacks", BACKGROUND, "accused"),
         # A reported decision is not a hypothesis.
         ("Kosovo announced it would postpone the fines.", "postpone", EVENT, None),
         ("Police arrested 23 people and said more raids could follow.", "arrested", EVENT, None),
@@ -152,6 +168,27 @@ def test_hedging_en(sentence: str, match: str, status: Status, reason: str | Non
 )
 def test_may_the_month_is_not_may_the_modal(sentence: str) -> None:
     assert verdict(sentence, "raided", published=date(2022, 5, 20)) == ContextVerdict(EVENT, ())
+
+
+def test_may_in_a_title_case_headline_is_the_modal() -> None:
+    found = verdict("Violence May Erupt In North Kosovo", "Violence")
+    assert found == ContextVerdict(BACKGROUND, ('hedged by "May"',))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "status"),
+    [
+        # The first clause dates the match; the later "previously" belongs elsewhere.
+        ("Kosovo announced it would postpone the fines, after previously extending them.",
+         "postpone the fines, after previously extending", EVENT),
+        # A negation in a later clause does not reach back into the match.
+        ("Police arrested 23 people; no one was hurt.", "arrested 23 people; no one", EVENT),
+    ],
+)  # fmt: skip
+def test_a_match_over_several_clauses_is_judged_by_its_first(
+    sentence: str, match: str, status: Status
+) -> None:
+    assert verdict(sentence, match, checks=frozenset({"negation", "history"})).status is status
 
 
 @pytest.mark.parametrize(
@@ -206,8 +243,16 @@ def test_hedging_sr_sq(
         ("Peacekeepers have been stationed there since the war.", "stationed", PUBLISHED,
          BACKGROUND, "since the war"),
         ("Prior protests have turned deadly.", "deadly", PUBLISHED, BACKGROUND, '"Prior"'),
+        ("Police arrested the former commander of the unit.", "arrested", PUBLISHED, EVENT, None),
         ("Russia massed its forces, just as it did before the 2014 annexation.", "massed",
          PUBLISHED, EVENT, None),
+        # "The worst ... since": a comparison made now.
+        ("It was the worst violence since 2004.", "violence", PUBLISHED, EVENT, None),
+        ("It was the first raid since the war.", "raid", PUBLISHED, EVENT, None),
+        ("Clashes not seen since 2004 erupted in the north.", "Clashes", PUBLISHED, EVENT, None),
+        ("Najgore nasilje od 2004. godine potreslo je sever.", "nasilje", PUBLISHED, EVENT, None),
+        ("Peacekeepers have been stationed there since 1999.", "stationed", PUBLISHED, BACKGROUND,
+         "since 1999"),
         # Recent words override.
         ("Police raided the town this week, the first raid since 1999.", "raided", PUBLISHED,
          EVENT, None),
@@ -323,6 +368,19 @@ def test_reasons_quote_the_cue_as_written() -> None:
     assert verdict("Vučić’s army COULD move.", "move").reasons == ('hedged by "COULD"',)
 
 
+@pytest.mark.parametrize("lang", ["sr", "sr-Latn", "hr", "bs", "sr_RS", None])
+def test_serbo_croatian_language_codes_share_cues(lang: str | None) -> None:
+    found = verdict("Nitko nije ozlijeđen, a vojska nije raspoređena.", "raspoređena", lang=lang)
+    assert found.status is BACKGROUND
+
+
+def test_language_limits_the_cue_words() -> None:
+    # Serbian "ne" before an English word: a negation only when Serbian cues apply.
+    sentence = "Vojska ne deploy troops."
+    assert verdict(sentence, "deploy troops", lang="sr").status is BACKGROUND
+    assert verdict(sentence, "deploy troops", lang="en").status is EVENT
+
+
 def test_published_datetime_is_accepted() -> None:
     found = classify_context(
         "Barricades went up in 2020.", 0, 10, published=datetime(2022, 6, 1, 8, tzinfo=UTC)
@@ -399,3 +457,84 @@ def test_offsets_are_relative_to_the_sentence_as_given(
     start = text.find(match)
     found = classify_context(text, start, start + len(match), published=PUBLISHED)
     assert found.status is status, (text, found)
+
+
+# --- the seed articles ------------------------------------------------------------------
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+ARTICLES = {
+    a["file"][:3]: a
+    for a in json.loads((SEEDS / "labels.json").read_text(encoding="utf-8"))["articles"]
+}
+
+
+@pytest.mark.parametrize(
+    ("article", "match", "status"),
+    [
+        ("000", "14,000 dead", BACKGROUND),  # 1998-1999
+        ("000", "turned deadly", BACKGROUND),  # "Prior protests"
+        ("000", "fire bombings have already taken place", EVENT),
+        ("000", "postpone the £130 fines", EVENT),  # "announced it would"
+        ("001", "erected barricades", BACKGROUND),  # "December of last year", one sentence back
+        ("001", "Invasion doesn’t seem", BACKGROUND),
+        ("001", "annexed Crimea", BACKGROUND),  # 2014
+        ("001", "sanctioned the notorious private militia", EVENT),  # "A week ago"
+        ("002", "was hurt", BACKGROUND),  # "No one"
+        ("002", "firing guns into the air", EVENT),
+        ("002", "NATO-led intervention in 1999", BACKGROUND),
+        ("002", "peacekeeping troops in Kosovo have been deployed", EVENT),
+        ("003", "early morning raid", EVENT),  # the 1990s are in a later relative clause
+        ("003", "full combat alert", EVENT),
+        ("003", "MiG-29s buzzing the border", EVENT),
+        ("004", "troops have massed", EVENT),
+        ("004", "deployed military close to the border", EVENT),
+        ("004", "skirting Kosovo’s airspace", EVENT),
+        ("004", "An attack could provoke", BACKGROUND),
+        ("004", "Russia invaded and occupied Crimea", BACKGROUND),  # "seven years ago"
+    ],
+)
+def test_seed_sentences_in_their_article(article: str, match: str, status: Status) -> None:
+    labels = ARTICLES[article]
+    text = compose_text(labels["title"], (SEEDS / labels["file"]).read_text(encoding="utf-8"))
+    sentences = split_sentences(text, has_title=True)
+    position = next(i for i, s in enumerate(sentences) if match in s.text)
+    sentence = sentences[position].text
+    previous = sentences[position - 1] if position > 0 else None
+    start = sentence.index(match)
+    found = classify_context(
+        sentence,
+        start,
+        start + len(match),
+        published=date.fromisoformat(labels["published"]),
+        previous=previous.text if previous and not previous.is_title else None,
+    )
+    assert found.status is status, (sentence, found)
+
+
+WORDS = """
+no one was not hurt police arrested troops could may May if in 1999 the 1990s last year
+December of this week on Monday previously ; , – ( ) “ ” nije niko bi ako në nuk mund s'ka
+askush prevented failed to stop since worst would announced 2021 7 years ago
+"""
+VOCABULARY = WORDS.split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=25),
+    data=st.data(),
+    published=st.one_of(st.none(), st.dates(date(1990, 1, 1), date(2040, 12, 31))),
+    lang=st.sampled_from([None, "en", "sr", "sq", "de"]),
+)
+def test_any_sentence_and_span_give_a_verdict(
+    words: list[str], data: st.DataObject, published: date | None, lang: str | None
+) -> None:
+    sentence = " ".join(words)
+    start = data.draw(st.integers(0, len(sentence)))
+    end = data.draw(st.integers(start, len(sentence)))
+    previous = data.draw(st.one_of(st.none(), st.just(" ".join(reversed(words)))))
+    found = classify_context(
+        sentence, start, end, published=published, previous=previous, lang=lang
+    )
+    assert (found.status is BACKGROUND) == bool(found.reasons)
+    assert all(r.startswith(("negated by", "hedged by", "history")) for r in found.reasons)

@@ -51,6 +51,17 @@ def dues(text: str, published: date | None = PUBLISHED) -> list[date | datetime 
         ("Belgrade has until Monday to respond.", date(2022, 11, 28)),
         ("Belgrade has until Tuesday to respond.", date(2022, 11, 29)),
         ("Serbs must leave the checkpoint by tomorrow.", date(2022, 11, 23)),
+        ("Kosovo gave Serbs until 1 September to switch to Kosovo plates.", date(2023, 9, 1)),
+        ("The EU set a deadline of March 31 for an agreement.", date(2023, 3, 31)),
+        ("Protesters were given 72 hours to leave the square.", date(2022, 11, 25)),
+        (
+            "Farmers vow to block the highway unless the tax is cut within 10 days.",
+            date(2022, 12, 2),
+        ),
+        ("The ultimatum expires on Sunday at midnight.", date(2022, 11, 27)),
+        ("Pristina set a deadline of 48 hours.", date(2022, 11, 24)),
+        ("Serbia was given a deadline of December 15 to respond.", date(2022, 12, 15)),
+        ("The deadline for re-registration is 31 December; fines follow.", date(2022, 12, 31)),
         # ends of periods
         ("The grace period runs out at the end of the month.", date(2022, 11, 30)),
         ("Police must clear the roads by the end of the week.", date(2022, 11, 27)),
@@ -60,6 +71,18 @@ def dues(text: str, published: date | None = PUBLISHED) -> list[date | datetime 
     ],
 )
 def test_english_deadlines_resolve(text: str, due: date) -> None:
+    assert dues(text) == [due]
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("The deadline passed on Monday without incident.", date(2022, 11, 21)),
+        ("The ultimatum expired on 20 November.", date(2022, 11, 20)),
+        ("Rok je istekao 1. novembra.", date(2022, 11, 1)),
+    ],
+)
+def test_an_expired_deadline_resolves_to_the_past(text: str, due: date) -> None:
     assert dues(text) == [due]
 
 
@@ -80,7 +103,14 @@ def test_clock_time_with_a_date_gives_a_utc_datetime() -> None:
         ("Srbi moraju da uklone barikade u roku od 48 sati.", date(2022, 11, 24)),
         ("Priština je dala rok do kraja meseca.", date(2022, 11, 30)),
         ("Приштина је одложила рок за 10 дана.", date(2022, 12, 2)),
+        ("Rok za preregistraciju ističe 31. decembra.", date(2022, 12, 31)),
+        ("Kurti je dao rok od 60 dana za preregistraciju vozila.", date(2023, 1, 21)),
+        ("Prelazni period ističe 31. decembra.", date(2022, 12, 31)),
+        ("Рок истиче 15. јануара 2023.", date(2023, 1, 15)),
         ("Qeveria e shtyu afatin deri më 1 shtator.", date(2023, 9, 1)),
+        ("Afati për riregjistrimin e targave skadon më 31 dhjetor.", date(2022, 12, 31)),
+        ("Qeveria u dha serbëve afat 60 ditë.", date(2023, 1, 21)),
+        ("Afati për riregjistrim përfundon më 31 dhjetor.", date(2022, 12, 31)),
         ("Serbët duhet t'i heqin barrikadat brenda 48 orëve.", date(2022, 11, 24)),
         ("Afati për targat u shty për 10 ditë.", date(2022, 12, 2)),
     ],
@@ -120,10 +150,19 @@ def test_a_deadline_without_a_date_is_kept_unresolved(text: str) -> None:
         "Joining a foreign war is punishable by up to 10 years in prison.",
         "The omission will only prolong tensions between the two nations.",
         "From today, police were due to hand out fines.",
+        "Officials said no deadline exists for pulling out the units.",
+        "The truce deal concluded in March 2001 collapsed.",
+        "The deal reached on Monday ended the dispute.",
     ],
 )
 def test_times_that_are_not_deadlines(text: str) -> None:
     assert deadlines(text) == []
+
+
+def test_a_date_before_the_deadline_word_is_not_its_due_date() -> None:
+    found = deadlines("On Thursday the mayor turned down an ultimatum from the protesters.")
+    assert [d.due for d in found] == [None]
+    assert "ultimatum" in found[0].phrase
 
 
 def test_without_a_published_date_only_full_dates_resolve() -> None:
@@ -217,3 +256,29 @@ def test_seed_articles(article: dict) -> None:
         at = text.find(trap)
         if at >= 0:
             assert not [d for d in found if d.start <= at < d.end], trap
+
+
+# Words that exercise every path: cues, numbers, units, months, weekdays, clocks, punctuation.
+WORDS = """
+the deadline ultimatum postponed extended by until within in next for to on at of must
+have given 48 a two hours days weeks month end year September 1 31 October 2022 1.9.2022.
+2022-09-01 Monday friday tomorrow 20:00 8 p.m. CET rok do kraja meseca 1. septembra afati
+deri më shtator brenda orëve za sati ; , – ( ) “ ” no expired reach a compromise
+"""
+VOCABULARY = WORDS.split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(VOCABULARY), max_size=25),
+    published=st.one_of(st.none(), st.dates(date(1990, 1, 1), date(2040, 12, 31))),
+)
+def test_any_text_gives_well_formed_deadlines(words: list[str], published: date | None) -> None:
+    text = " ".join(words) + "."
+    for deadline in deadlines(text, published):
+        assert deadline.phrase.strip() == deadline.phrase != ""
+        assert deadline.reason
+        if isinstance(deadline.due, datetime):
+            assert deadline.due.tzinfo is UTC
+        if published is None and deadline.due is not None:
+            assert str(deadline.due.year) in deadline.phrase  # only full dates resolve

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators import Analysis, Document, Engine, Status, fold, load_indicators
+from indicators import Analysis, Document, Engine, RuleSetError, Status, fold, load_indicators
 from indicators.selftest import ExampleKind, failures, run_examples
 from indicators.text import WORD_PATTERN
 
@@ -161,7 +161,7 @@ def fired(engine: Engine, sentences: list[str]) -> set[tuple[str, int]]:
 
 
 def fired_patterns(engine: Engine, sentences: list[str]) -> list[set[tuple[int, int]]]:
-    matcher = engine._matcher  # the patterns, not only the indicators, must agree
+    matcher = engine.matcher  # the patterns, not only the indicators, must agree
     return [
         {(hit.indicator, hit.pattern) for hit in matcher.match(WORD_PATTERN.findall(fold(s)))}
         for s in sentences
@@ -259,3 +259,15 @@ def test_run_examples_says_which_example_failed_and_why(tmp_path: Path) -> None:
     false_positive = by_text["The company opened fire sales."]
     assert not false_positive.passed and false_positive.kind is ExampleKind.FALSE_POSITIVE
     assert len(failures(results)) == 3
+
+
+def test_from_directory_reports_rule_and_topic_problems_together(tmp_path: Path) -> None:
+    rules, topics = tmp_path / "rules", tmp_path / "topics"
+    rules.mkdir()
+    topics.mkdir()
+    (rules / "r.yaml").write_text("indicators:\n  - id: x\n    title: X\n    severity: 99\n")
+    (topics / "t.yaml").write_text("id: t\ntitle: T\nterms: {en: [a]}\nextra: 1\n")
+    with pytest.raises(RuleSetError) as caught:
+        Engine.from_directory(rules, topics)
+    paths = {issue.path.name for issue in caught.value.issues}
+    assert paths == {"r.yaml", "t.yaml"}

@@ -253,3 +253,13 @@ def test_shipped_rule_files_load() -> None:
     rules = load_indicators(SHIPPED_RULES)
     assert len(rules) >= len(files)
     assert all(indicator.patterns for indicator in rules)
+
+
+def test_summary_and_languages() -> None:
+    troop = load_indicators(TEST_RULES)["troop_alert"]
+    assert troop.languages == ("en", "sr")
+    summary = troop.summary()
+    assert summary["id"] == "troop_alert" and summary["version"] == troop.version
+    assert summary["patterns"] == 2 and summary["languages"] == ["en", "sr"]
+    assert summary["examples"] == 5
+    assert summary["source"] == f"{troop.path}:{troop.line}"

@@ -8,7 +8,8 @@ from textwrap import dedent
 import pytest
 
 from indicators.loader import load_indicators
-from indicators.patterns import PatternMatcher, TermIndex, TermSyntaxError, WordMatcher, parse_term
+from indicators.patterns import PatternMatcher
+from indicators.terms import TermIndex, TermSyntaxError, WordMatcher, parse_term
 from indicators.text import fold, words
 
 
@@ -200,3 +201,62 @@ def test_shared_terms_are_indexed_once(tmp_path: Path) -> None:
     )
     assert matcher.term_count == 3
     assert fired(matcher, "army troops") == [0, 1]
+
+
+def test_long_words_are_matched_but_not_remembered() -> None:
+    long_word = "troop" + "s" * 200
+    index = TermIndex([parse_term("troop*"), parse_term("border")])
+    assert index.find([long_word, "border"]) == {0: [(0, 0)], 1: [(1, 1)]}
+    assert index.find(["x" * 500]) == {}
+    assert all(len(word) <= 64 for word in index._cache)
+
+
+def test_a_hostile_sentence_repeating_words_is_bounded(tmp_path: Path) -> None:
+    matcher = matcher_for(
+        tmp_path,
+        """
+        - id: near
+          match:
+            near: {within: 50, of: [troop*, border]}
+        """,
+    )
+    words = ["troops", "border"] * 20_000
+    (hit,) = matcher.match(words)
+    assert 0 < len(hit.occurrences) <= 16 and 0 < len(hit.spans) <= 16
+
+
+def test_phrases_are_found_once_whatever_index_path_they_take() -> None:
+    terms = ["peace plan*", "peace pla*", "peace ~ plan", "peace plan", "peace", "pea*"]
+    index = TermIndex([parse_term(t) for t in terms])
+    hits = index.find(tokens("The peace plan failed; peace planning resumed."))
+    # the peace plan failed peace planning resumed
+    # 0   1     2    3      4     5        6
+    assert hits == {
+        0: [(1, 2), (4, 5)],
+        1: [(1, 2), (4, 5)],
+        2: [(1, 2)],
+        3: [(1, 2)],
+        4: [(1, 1), (4, 4)],
+        5: [(1, 1), (4, 4)],
+    }
+
+
+def test_the_word_cache_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import indicators.terms
+
+    monkeypatch.setattr(indicators.terms, "_CACHE_LIMIT", 5)
+    index = TermIndex([parse_term("border")])
+    assert index.find(tokens("a b c d border")) == {0: [(4, 4)]}
+    assert index.find(tokens("e f g border")) == {0: [(3, 3)]}  # 5 + 3 > 5: new cache
+    assert len(index._cache) <= 5
+    assert index.find(tokens("border a")) == {0: [(0, 0)]}
+
+
+def test_phrases_looked_up_by_a_later_word_match_backwards_with_gaps() -> None:
+    index = TermIndex([parse_term("in ~ custody"), parse_term("by the end of the day")])
+    assert index.find(tokens("held in police custody")) == {0: [(1, 3)]}
+    assert index.find(tokens("in their police custody")) == {0: [(0, 3)]}
+    assert index.find(tokens("in a b c custody")) == {}
+    assert index.find(tokens("custody in")) == {}
+    assert index.find(tokens("leave by the end of the day")) == {1: [(1, 6)]}
+    assert index.find(tokens("by the end of a day")) == {}

@@ -10,6 +10,7 @@ through the real engine.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -123,3 +124,15 @@ def test_examples_are_not_duplicated() -> None:
         for a in range(len(folded)):
             for b in range(a + 1, len(folded)):
                 assert not folded[a] & folded[b], (indicator.id, folded[a] & folded[b])
+
+
+def test_readme_example_loads_and_passes_its_examples(tmp_path: Path) -> None:
+    """The indicator written out in config/indicators/README.md is a working one."""
+    readme = (RULES / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) == 1
+    (tmp_path / "example.yaml").write_text(blocks[0], encoding="utf-8")
+    loaded = load_indicators(tmp_path)
+    results = run_examples(loaded, Engine(loaded))
+    assert {r.kind for r in results} == set(ExampleKind)
+    assert not failures(results), "\n".join(str(r) for r in failures(results))

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.text import fold, normalize, split_sentences, word_texts, words
+from indicators.text import (
+    fold,
+    normalize,
+    split_sentences,
+    word_texts,
+    word_texts_by_span,
+    words,
+)
 
 # Letters that exercise every path of the folder: ASCII, accented Latin,
 # Serbian and Russian Cyrillic, letters that fold to two letters, ligatures,
@@ -197,3 +204,12 @@ def test_word_texts_are_the_words(text: str) -> None:
     assert word_texts(folded) == [folded[a:b] for a, b in words(folded)]
     middle = len(folded) // 2
     assert word_texts(folded, 0, middle) == [folded[a:b] for a, b in words(folded[:middle])]
+
+
+@given(texts, st.lists(st.tuples(st.integers(0, 80), st.integers(0, 80)), max_size=4))
+def test_word_texts_by_span_agrees_with_word_texts(text: str, spans: list[tuple[int, int]]) -> None:
+    folded = fold(text)
+    for ascii_only in (folded, folded.encode("ascii", "ignore").decode()):
+        assert word_texts_by_span(ascii_only, spans) == [
+            word_texts(ascii_only, a, b) for a, b in spans
+        ]

@@ -12,7 +12,7 @@ from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll
 
 from indicators.types import Status
 from monitor.models import AlertQuery
-from monitor.storage import Storage, history, open_storage
+from monitor.storage import Storage, open_storage, query
 
 HIT = [("barricades", Status.EVENT, "Trucks blocked the bridge in Mitrovica.")]
 
@@ -78,8 +78,12 @@ def test_both_search_strategies_agree(storage: Storage, monkeypatch: pytest.Monk
     def run() -> list[list[int]]:
         return [[a.id for a in storage.query_alerts(q)] for q in queries]
 
+    # Reading every match, then walking alerts and checking each: same answers.
+    monkeypatch.setattr(query, "_PROBE_COST", 10**12)
+    monkeypatch.setattr(query, "_PG_CHECK_COST", 10**12)
     materialised = run()
-    monkeypatch.setattr(history, "_PROBE_COST", 0)  # check every candidate instead
+    monkeypatch.setattr(query, "_PROBE_COST", 0)
+    monkeypatch.setattr(query, "_PG_CHECK_COST", 0)
     assert run() == materialised
     assert [len(ids) for ids in materialised] == [5, 15, 3, 4]
 
@@ -104,15 +108,41 @@ def test_sqlite_filters_walk_an_index_in_order(tmp_path: Path) -> None:
         ]
         with storage._engine.connect() as conn:
             for q in queries:
-                plan = history._plan(conn, q)
-                query = (
+                plan = query._plan(conn, q)
+                statement = (
                     select(plan.ref)
-                    .select_from(history._source(plan))
+                    .select_from(query._source(plan))
                     .where(*plan.where)
                     .order_by(plan.created_at.desc(), plan.ref.desc())
                     .limit(50)
                 )
-                sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+                sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
                 steps = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
                 assert not any("TEMP B-TREE" in step for step in steps), (q, steps)
                 assert "INDEX" in steps[0], (q, steps)
+
+
+def test_one_storage_serves_several_threads(storage: Storage) -> None:
+    feeds = [f"https://feeds.example/{n}.xml" for n in range(4)]
+    add_feeds(storage, *feeds)
+    errors: list[BaseException] = []
+
+    def work(feed: str) -> None:
+        try:
+            for k in range(5):
+                item = make_item(
+                    f"{feed} story {k}", "Trucks blocked the bridge in Mitrovica.", hits=HIT
+                )
+                storage.record_poll(make_poll([item], feed=feed, at=T0 + timedelta(minutes=k)))
+                storage.query_alerts(AlertQuery(feed=feed))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(feed,)) for feed in feeds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert storage.count_alerts(AlertQuery()) == 20
+    assert {f.url: f.items for f in storage.list_feeds()} == dict.fromkeys(feeds, 5)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll, snapshot
 
 from indicators.types import Status
 from monitor.models import AlertQuery, ItemKey, ItemState
-from monitor.storage import Storage
+from monitor.storage import Storage, UnknownFeedError
 
 ALL = AlertQuery(limit=0)
 TITLE = "Serbian army put on highest alert"
@@ -207,3 +208,16 @@ def test_a_failed_poll_stores_no_items_but_its_run(storage: Storage) -> None:
     run = storage.last_poll()
     assert run is not None and run.error == "connection refused" and run.http_status is None
     assert storage.totals() == {"feeds": 1, "items": 0, "alerts": 0}
+
+
+def test_known_hashes_are_what_this_feed_stored(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    first, second = _alert_item(), make_item("Weather", "Sunny.", guid="w")
+    storage.record_poll(make_poll([first, second]))
+    assert storage.known_hashes(FEED) == {first.content_hash, second.content_hash}
+    assert storage.known_hashes(OTHER) == frozenset()
+    # Once the other feed carries the article, its hash is known there too.
+    storage.record_poll(make_poll([_alert_item(guid="o")], feed=OTHER, at=T0 + timedelta(1)))
+    assert storage.known_hashes(OTHER) == {first.content_hash}
+    with pytest.raises(UnknownFeedError):
+        storage.known_hashes("https://missing.example/rss")

@@ -68,6 +68,14 @@ def test_backend_errors_become_storage_errors_with_masked_password() -> None:
     assert caught.value.__cause__ is not None
 
 
+def test_messages_are_one_line_and_bad_urls_are_storage_errors() -> None:
+    with pytest.raises(StorageError, match="unparsable") as caught:
+        open_storage("not a url at all")
+    assert "\n" not in str(caught.value)
+    with pytest.raises(StorageError, match=r"nosuchdriver"):
+        open_storage("nosuchdriver://host/db")
+
+
 def test_a_corrupt_sqlite_file_is_a_storage_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "broken.db"
     path.write_bytes(b"this is not a database" * 100)
@@ -117,3 +125,16 @@ def test_unknown_feed_is_named(storage: Storage) -> None:
         storage.record_poll(make_poll(feed="https://missing.example/rss"))
     storage.add_feed(FeedSpec(url=FEED), 600)
     assert storage.get_feed(FEED) is not None
+
+
+def test_the_first_migration_downgrades_to_an_empty_database(storage: Storage) -> None:
+    from alembic import command
+
+    from monitor.storage.engine import alembic_config
+
+    add_feeds(storage)
+    with storage._engine.connect() as conn, conn.begin():
+        command.downgrade(alembic_config(conn), "base")
+    with storage._engine.connect() as conn:
+        left = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    assert left == set()

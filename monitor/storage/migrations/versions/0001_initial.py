@@ -116,6 +116,9 @@ def _create_tables() -> None:
         sa.Column("explanation", sa.Text(), nullable=False),
         sa.Column("contributions", sa.JSON(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("has_event", sa.Boolean(), nullable=False),
+        sa.Column("has_background", sa.Boolean(), nullable=False),
+        sa.Column("has_deadline", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("score >= 0 AND score <= 100", name=op.f("ck_alerts_score")),
@@ -132,6 +135,10 @@ def _create_tables() -> None:
     op.create_index(
         op.f("ix_alerts_score_created_at"), "alerts", ["score", "created_at"], unique=False
     )
+    for flag in ("has_event", "has_background", "has_deadline"):
+        op.create_index(
+            op.f(f"ix_alerts_{flag}_created_at"), "alerts", [flag, "created_at"], unique=False
+        )
     op.create_table(
         "item_feeds",
         sa.Column("item_id", sa.Integer(), nullable=False),
@@ -296,6 +303,8 @@ def downgrade() -> None:
     op.drop_table("alert_feeds")
     op.drop_index(op.f("ix_item_feeds_feed_id_guid"), table_name="item_feeds")
     op.drop_table("item_feeds")
+    for flag in ("has_event", "has_background", "has_deadline"):
+        op.drop_index(op.f(f"ix_alerts_{flag}_created_at"), table_name="alerts")
     op.drop_index(op.f("ix_alerts_score_created_at"), table_name="alerts")
     op.drop_index(op.f("ix_alerts_level_created_at"), table_name="alerts")
     op.drop_index(op.f("ix_alerts_created_at_id"), table_name="alerts")
