@@ -2,9 +2,10 @@
 
 Fills a SQLite database with synthetic alerts (default 1,000,000: items,
 evidence, topics, deadlines, full-text index), then times every
-``query_alerts`` filter (limit 50) and ``count_alerts`` through the storage
-facade. The schema comes from the real migrations; rows are bulk-loaded with
-the standard library's sqlite3 so that loading takes minutes, not hours.
+``query_alerts`` filter (limit 50), ``count_alerts`` (with ``--counts``) and
+``list_feeds`` through the storage facade. The schema comes from the real
+migrations; rows are bulk-loaded with the standard library's sqlite3 so that
+loading takes minutes, not hours.
 
     .venv/bin/python bench/history.py --alerts 1000000 --db artifacts/history.db
 """
@@ -251,6 +252,10 @@ def main() -> None:
             args.repeat,
         )
         print(f"{'deadlines upcoming':24} {'':5} {ms:9.1f}")
+        # Every feed with its item count and latest item (the digest's silent feeds).
+        feeds = len(storage.list_feeds())
+        ms = _median_ms(storage.list_feeds, args.repeat)
+        print(f"{'list_feeds':24} {feeds:5d} {ms:9.1f}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 - negation scoped to the match's clause: "No one was hurt", "did not deploy",
   "denied that troops ...", "prevented clashes", "nije", "niko", "nuk",
   "askush". A negated prevention is not a negation: "failed to stop the
-  violence" reports violence;
+  violence" reports violence; nor is a negator that starts at the last word
+  of the match, which is the rule's own wording ("talks failed" in "talks
+  failed to resume");
 - hedging: modals ("could", "might", "would" outside reported decisions),
   conditionals ("if", "unless", "Should the situation escalate, ..."), fears,
   threats, calls, plans, suspicions ("threatened to", "urged", "plans to",
@@ -14,10 +16,12 @@
 - history relative to the published date: years two or more back, the
   previous year, months that land more than about three months back,
   decades, "N years ago", "previously", "during the war", comparisons ("just
-  as Russia did"). Recent markers ("this week", "on Monday", "last month")
-  override history in their clause, and "the worst violence since 2004" is
-  about now. A past-tense sentence with no time marker of its own inherits
-  a date-like history marker that ends the previous sentence.
+  as Russia did"); "former" says what a person was ("the former police
+  officer was arrested"), not when the event happened. Recent markers ("this
+  week", "on Monday", "last month") override history in their clause, and
+  "the worst violence since 2004" is about now. A past-tense sentence with no
+  time marker of its own inherits a date-like history marker that ends the
+  previous sentence.
 
 Scopes are clauses cut at punctuation and conjunctions, different for each
 check: negation is narrow (it stops at commas), hedging spans commas,
@@ -30,7 +34,6 @@ matter; each sentence is analysed once and cached for its other matches.
 
 from __future__ import annotations
 
-import calendar
 import re
 from bisect import bisect_left
 from collections.abc import Callable
@@ -39,7 +42,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from indicators.deadlines import MONTH_NAME, MONTHS, YEAR, month_number, squeeze
+from indicators.timewords import dated_mentions, squeeze
 from indicators.types import Status
 
 __all__ = ["CHECKS", "ContextVerdict", "classify_context"]
@@ -215,6 +218,19 @@ _WEAK_HISTORY = {
         """
     ),
 }
+# People a weak history cue can describe ("the former officer"): then it says what
+# the person was, not when the event happened.
+_PERSON = re.compile(
+    r"(?:officer|official|police|president|predsednik|predsjednik|minister|ministr|premier"
+    r"|ministar|premijer|prime\sminister|kryeministr|leader|lider|udheheq|commander|komandant|general"
+    r"|gjeneral|soldier|vojnik|vojnic|ushtar|fighter|borac|borc|luftetar|member|clan|pripadnik"
+    r"|pjesetar|anetar|chief|head|sef|mayor|gradonacelnik|kryetar|ambassador|ambasador|envoy"
+    r"|diplomat|director|direktor|drejtor|employee|guard|agent|lawmaker|deputy|poslanik|deputet"
+    r"|judge|sudij|gjyqtar|prosecutor|tuzil|prokuror|rebel|militant|combatant|guerrilla"
+    r"|paramilitar|prisoner|detainee|policaj|polic|spokes|chairman|secretary|governor|senator"
+    r"|colleague|husband|wife|partner)"
+)
+_PERSON_AFTER = re.compile(rf"[\s-](?:[^\W\d_]+\s){{0,2}}?{_PERSON.pattern}")
 _YEARS_AGO = re.compile(
     r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|many|few|a\sfew"
     r"|couple\sof|a\scouple\sof)\s(?P<u>years?|months?)\sago\b"
@@ -249,33 +265,6 @@ _RECENT = {
         """
     ),
 }
-# A number that is a year: not a count of people, things or money.
-_YEAR_MENTION = re.compile(
-    rf"(?<![\w,.$£€])(?:(?P<prep>in|since|from|during|of|by|until|before|after|u|od|ne|me)\s)?"
-    rf"(?:the\s)?(?P<y1>{YEAR})(?:\s?[-/]\s?(?P<y2>(?:19|20)?\d\d)(?![-/]\d))?(?P<dec>'?s)?\b"
-    r"(?!\s?(?:troops|soldiers|people|police|officers|men|women|vehicles|km|kilometres"
-    r"|kilometers|metres|meters|dollars|euros|pounds|votes|members|residents|serbs|albanians"
-    r"|%|percent|[,.]\d))"
-)
-_SHORT_DECADE = re.compile(r"\b(?:the\s'?(?P<d>[2-9]0)'?s|(?:vitet|viteve)\s'?(?P<d2>[2-9]0))\b")
-_MONTH_MENTION = re.compile(
-    rf"\b(?:(?P<rel>last|this|next|proslog|proslogodisnjeg|ovog|narednog)\s)?"
-    rf"(?P<mon>{MONTH_NAME})\b(?:\s(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!:))?"
-    rf"(?:,?\s(?P<year>{YEAR})\b|\s(?:of\s)?(?P<yrel>last|this|next)\syear\b"
-    r"|\s(?P<yrel_sr>prosle|ove|sledece)\sgodine\b)?"
-)
-_DAY_MONTH = re.compile(
-    rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?\s(?:of\s)?(?P<mon>{MONTH_NAME})\b"
-)
-_MONTHS_THAT_ARE_WORDS = frozenset({"may", "march", "mars"})
-_PREPOSITION_BEFORE_MONTH = re.compile(
-    r"\b(?:in|on|since|until|by|early|late|mid|of|last|during|from|ne|u|od|do)[\s-]$"
-)
-_MONTH_CONTEXT = re.compile(
-    r"\b(?:in|on|by|since|until|till|of|from|early|late|mid|during|end\sof|beginning\sof"
-    r"|last|this|next|u|od|do|krajem|pocetkom|sredinom|ne|nga|deri|me)[\s-]$"
-)
-
 _WORD = re.compile(r"[^\W_]+")
 _AND = re.compile(r"\b(?:and|i|dhe)\b")
 _DATABLE = re.compile(r"\d|ago|year|godin|vit|vjet|rata|luft")  # history phrases that are dates
@@ -286,9 +275,6 @@ _SUPERLATIVE = re.compile(
     r"|prv\w*|me\se\s\w+|i\sp[ae]r\w*)\b"
     r"[^,;:]{0,60}$"
 )
-_MONTH_WORDS = frozenset(MONTHS)
-_LETTERS = re.compile(r"[a-z]+")
-_DIGIT = re.compile(r"\d")
 _PAST_VERB = re.compile(
     r"\b(?!(?:need|seed|feed|speed|bleed|proceed|exceed|succeed|armed|based|backed|alleged"
     r"|united|named|concerned|interested|supposed|so-called|detailed|limited|advanced|red"
@@ -412,6 +398,14 @@ class _Analysis:
 
     def words_between(self, low: int, high: int) -> int:
         return bisect_left(self.word_starts, high) - bisect_left(self.word_starts, low)
+
+    def edge_words(self, start: int, end: int) -> tuple[int, int]:
+        """Where the first word of ``[start, end)`` ends and where its last word starts."""
+        first = _WORD.match(self.folded, start)
+        first_end = first.end() if first is not None else start
+        index = bisect_left(self.word_starts, end) - 1
+        last_start = self.word_starts[index] if index >= 0 else end
+        return first_end, max(last_start, start)
 
 
 def classify_context(
@@ -587,12 +581,18 @@ _AFTER_REACH = 4  # words from the end of a match to a negator or modal after it
 
 def _negated(analysis: _Analysis, start: int, end: int) -> _Cue | None:
     head_end = _clause_end(analysis.negation_cuts, start, end)
+    first_word_end, last_word_start = analysis.edge_words(start, end)
     for cue in analysis.negations:
         if cue.kind == "after":
             if _follows(analysis, analysis.negation_after_cuts, cue, end):
                 return cue
             continue
         if cue.start < head_end and start < cue.end:
+            if first_word_end <= last_word_start <= cue.start:
+                # A negator negates what follows it; one that starts with the last word
+                # of a match of several words is the rule's own wording ("talks failed"
+                # in "talks failed to resume"), not a negation of it.
+                continue
             return cue  # inside the match: "troops were not deployed", "No one was hurt"
         if cue.end > start or analysis.words_between(cue.end, start) > _NEGATION_REACH:
             continue
@@ -730,7 +730,7 @@ def _time_markers(
     for m in vocabulary.recent.finditer(folded):
         add(m.start(), m.end(), "recent")
     if published is not None:
-        for start, end, day in _dated_mentions(folded, published):
+        for start, end, day in dated_mentions(folded, published):
             age = (published - day).days
             if age > RECENT_DAYS:
                 add(start, end, "history", datable=True)
@@ -748,65 +748,8 @@ def _time_markers(
         datable = _DATABLE.search(m.group()) is not None
         add(m.start(), m.end(), "history", datable=datable)
     for m in vocabulary.weak_history.finditer(folded):
+        # "the former police officer", "bivsi ministar", "ish-policit": about the person.
+        if _PERSON_AFTER.match(folded, m.end()) or _PERSON.match(folded, m.start() + 4):
+            continue
         add(m.start(), m.end(), "history", weak=True)
     return markers
-
-
-def _dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]:
-    """Years, decades and months in the sentence, as the earliest day they can mean."""
-    mentions: list[tuple[int, int, date]] = []
-    has_month = not _MONTH_WORDS.isdisjoint(_LETTERS.findall(folded))
-    has_digit = _DIGIT.search(folded) is not None
-    for m in _MONTH_MENTION.finditer(folded) if has_month else ():
-        day = _month_day(m, folded, published)
-        if day is not None:
-            mentions.append((m.start("mon") if not m["rel"] else m.start(), m.end(), day))
-    for m in _DAY_MONTH.finditer(folded) if has_month and has_digit else ():
-        try:  # without a year: this year's, when that is not in the future
-            day = date(published.year, month_number(m["mon"]) or 1, int(m["day"]))
-        except ValueError:
-            continue
-        if day <= published:
-            mentions.append((m.start(), m.end(), day))
-    for m in _YEAR_MENTION.finditer(folded) if has_digit else ():
-        first = year = int(m["y1"])
-        if m["y2"]:  # "1998-1999", "1998-99": judged by the last year
-            y2 = m["y2"]
-            year = max(first, int(y2) if len(y2) == 4 else first // 100 * 100 + int(y2))
-        if m["dec"] and first % 10 == 0:
-            year += 9  # "the 1990s": judged by its last year
-        if year >= published.year:
-            continue
-        # The previous year alone is history; with a month it is judged by the month.
-        mentions.append((m.start(), m.end(), date(year, 1, 1)))
-    for m in _SHORT_DECADE.finditer(folded) if "0" in folded else ():
-        decade = 1900 + int(m["d"] or m["d2"])
-        mentions.append((m.start(), m.end(), date(decade + 9, 1, 1)))
-    return mentions
-
-
-def _month_day(m: re.Match[str], folded: str, published: date) -> date | None:
-    """The first day a month mention can mean, or None for the future or a plain word."""
-    dated = m["day"] or m["year"] or m["yrel"] or m["yrel_sr"]
-    lead = folded[max(0, m.start() - 14) : m.start()]
-    if m["mon"] in _MONTHS_THAT_ARE_WORDS:  # "this may be", "columns march", "Mars"
-        if not (dated or _PREPOSITION_BEFORE_MONTH.search(lead)):
-            return None
-    elif not (dated or m["rel"] or _MONTH_CONTEXT.search(lead)):
-        return None
-    month = month_number(m["mon"]) or 1
-    relative = m["yrel"] or m["yrel_sr"] or m["rel"]
-    if m["year"]:
-        year = int(m["year"])
-    elif relative in ("next", "narednog", "sledece"):
-        return None
-    elif m["yrel"] == "last" or m["yrel_sr"] == "prosle":
-        year = published.year - 1
-    elif relative in ("last", "proslog", "proslogodisnjeg"):  # the last such month before
-        year = published.year if month < published.month else published.year - 1
-    elif relative in ("this", "ovog", "ove") or month <= published.month:
-        year = published.year
-    else:
-        return None  # a later month of this year: the future
-    day = min(int(m["day"]) if m["day"] else 1, calendar.monthrange(year, month)[1])
-    return date(year, month, day)

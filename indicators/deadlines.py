@@ -20,230 +20,52 @@ dates resolve. When one cue governs several expressions the most specific
 wins ("by a month until September 1" → 1 September). A clock time with a
 date gives a UTC datetime (read as UTC unless a zone such as CET is named).
 
-The month, weekday and number words here (English, Serbian/Croatian/Bosnian
-in Latin or Cyrillic script, Albanian) and :func:`squeeze` are also used by
-:mod:`indicators.context`.
+Most sentences have nothing to do with deadlines, so :func:`find_deadlines`
+first lower-cases (folding only where needed) the whole document once and
+looks for the stems the cues start with, in one regex scan; only sentences
+with a stem, and also a word that can start a time expression unless the
+stem is a deadline word, are analysed in full. The result is the same as
+analysing every sentence (tests compare the two). The month, weekday and number words come from
+:mod:`indicators.timewords`.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 
-from indicators.text import normalize
+from indicators.text import fold, word_texts
+from indicators.timewords import (
+    ALL_MONTHS,
+    MONTH_ANY,
+    MONTH_NAME,
+    NUMBER,
+    SMALL_NUMBERS,
+    UNIT,
+    UNIT_WORDS,
+    WEEKDAY,
+    WEEKDAYS,
+    YEAR,
+    Squeezed,
+    alternation,
+    last_day,
+    last_occurrence,
+    month_number,
+    next_occurrence,
+    number_value,
+    squeeze,
+    unit_of,
+)
 from indicators.types import Deadline, Sentence
 
-__all__ = [
-    "MONTHS",
-    "MONTH_NAME",
-    "YEAR",
-    "Squeezed",
-    "find_deadlines",
-    "month_number",
-    "next_occurrence",
-    "squeeze",
-]
-
-
-# --- folded text with single spaces ---------------------------------------------
-
-_WHITESPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
-
-
-@dataclass(frozen=True, slots=True)
-class Squeezed:
-    """Folded text whose whitespace runs are one space, mapped back to the original."""
-
-    text: str
-    offsets: Sequence[int]  # original index of each character of ``text``
-    _span: Callable[[int, int], tuple[int, int]]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span of ``text[start:end]`` (``start < end``)."""
-        return self._span(start, end)
-
-
-def squeeze(text: str) -> Squeezed:
-    """:func:`indicators.text.normalize`, then every run of whitespace made one space.
-
-    Cue patterns are written with single spaces; this keeps "postponed  by\t48
-    hours" matching them.
-    """
-    norm = normalize(text)
-    folded = norm.text
-    if _WHITESPACE_RUN.search(folded) is None:
-        return Squeezed(folded, norm.offsets, norm.span)
-    pieces: list[str] = []
-    to_folded: list[int] = []
-    pos = 0
-    for run in _WHITESPACE_RUN.finditer(folded):
-        pieces.append(folded[pos : run.start()])
-        to_folded.extend(range(pos, run.start()))
-        pieces.append(" ")
-        to_folded.append(run.start())
-        pos = run.end()
-    pieces.append(folded[pos:])
-    to_folded.extend(range(pos, len(folded)))
-
-    def span(start: int, end: int) -> tuple[int, int]:
-        return norm.span(to_folded[start], to_folded[end - 1] + 1)
-
-    offsets = [norm.offsets[i] for i in to_folded]
-    return Squeezed("".join(pieces), offsets, span)
-
-
-# --- calendar words (folded: lower case, no diacritics, Latin script) -------
-
-
-def _inflect(stems: dict[str, int], suffixes: Iterable[str]) -> dict[str, int]:
-    suffixes = tuple(suffixes)
-    return {stem + suffix: number for stem, number in stems.items() for suffix in suffixes}
-
-
-_EN_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-_EN_MONTH_ABBREVIATIONS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-# Serbian/Bosnian/Montenegrin: nominative, genitive ("1. septembra"), locative.
-_SR_MONTHS = _inflect(
-    {"januar": 1, "februar": 2, "mart": 3, "april": 4, "maj": 5, "jun": 6, "jul": 7,
-     "avgust": 8, "august": 8},
-    ("", "a", "u"),
-) | _inflect({"septemb": 9, "oktob": 10, "novemb": 11, "decemb": 12}, ("ar", "ra", "ru")) | {
-    "juni": 6, "juli": 7,
-}  # fmt: skip
-_HR_MONTHS = {
-    "sijecanj": 1, "sijecnja": 1, "veljaca": 2, "veljace": 2, "ozujak": 3, "ozujka": 3,
-    "travanj": 4, "travnja": 4, "svibanj": 5, "svibnja": 5, "lipanj": 6, "lipnja": 6,
-    "srpanj": 7, "srpnja": 7, "kolovoz": 8, "kolovoza": 8, "rujan": 9, "rujna": 9,
-    "listopad": 10, "listopada": 10, "studeni": 11, "studenog": 11, "studenoga": 11,
-    "prosinac": 12, "prosinca": 12,
-}  # fmt: skip
-# Albanian: indefinite and definite forms ("shtator", "shtatori", "shtatorit").
-_SQ_MONTHS = _inflect(
-    {"janar": 1, "shkurt": 2, "mars": 3, "prill": 4, "maj": 5, "qershor": 6, "gusht": 8,
-     "shtator": 9, "tetor": 10, "nentor": 11, "dhjetor": 12},
-    ("", "i", "it", "in"),
-) | {"korrik": 7, "korriku": 7, "korrikut": 7, "korrikun": 7}  # fmt: skip
-
-MONTHS: dict[str, int] = _SR_MONTHS | _HR_MONTHS | _SQ_MONTHS | _EN_MONTHS
-"""Full month names in every supported language (folded) → month number."""
-_ALL_MONTHS = MONTHS | _EN_MONTH_ABBREVIATIONS
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-
-
-MONTH_NAME = rf"(?:{_alternation(MONTHS)})"
-"""Regex for a full month name (folded); abbreviations are left out on purpose."""
-_MONTH_ANY = rf"(?:{_alternation(_ALL_MONTHS)})\.?"
-YEAR = r"(?:19|20)\d\d"
-
-_WEEKDAYS: dict[str, int] = {
-    name.lower(): number for number, name in enumerate(calendar.day_name)
-} | _inflect(
-    {"ponedeljk": 0, "ponedjeljk": 0, "utork": 1, "cetvrtk": 3, "petk": 4}, ("a", "u")
-) | {
-    "ponedeljak": 0, "ponedjeljak": 0, "utorak": 1, "cetvrtak": 3, "petak": 4,
-    "sreda": 2, "srede": 2, "sredu": 2, "srijeda": 2, "srijede": 2, "srijedu": 2,
-    "subota": 5, "subote": 5, "subotu": 5,
-    "nedelja": 6, "nedelje": 6, "nedelju": 6, "nedjelja": 6, "nedjelje": 6, "nedjelju": 6,
-    "hene": 0, "henen": 0, "marte": 1, "marten": 1, "merkure": 2, "merkuren": 2,
-    "enjte": 3, "enjten": 3, "premte": 4, "premten": 4, "shtune": 5, "shtunen": 5,
-    "diel": 6, "dielen": 6,
-}  # fmt: skip
-_WEEKDAY = rf"(?:{_alternation(_WEEKDAYS)})"
-
-_SMALL_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "a single": 1, "two": 2, "a couple of": 2, "three": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
-    "twenty-four": 24, "thirty-six": 36, "forty-eight": 48, "seventy-two": 72,
-    # Serbian/Croatian/Bosnian
-    "jedan": 1, "jedna": 1, "jednog": 1, "jedne": 1, "jednu": 1, "dva": 2, "dve": 2,
-    "dvije": 2, "tri": 3, "cetiri": 4, "pet": 5, "sest": 6, "sedam": 7, "osam": 8,
-    "devet": 9, "deset": 10, "petnaest": 15, "dvadeset": 20, "trideset": 30,
-    # Albanian
-    "nje": 1, "dy": 2, "tre": 3, "kater": 4, "pese": 5, "gjashte": 6, "shtate": 7,
-    "tete": 8, "nente": 9, "dhjete": 10, "pesembedhjete": 15, "njezet": 20, "tridhjete": 30,
-}  # fmt: skip
-_NUMBER = rf"(?:\d{{1,3}}|{_alternation(_SMALL_NUMBERS)})"
-
-_UNITS = {
-    "hour": ("hour", "hrs", "hr", "sat", "cas", "ore", "oresh", "oret", "oreve"),
-    "day": ("day", "dan", "dit"),
-    "week": ("week", "nedelj", "nedjelj", "sedmic", "jav"),
-    "month": ("month", "mesec", "mjesec", "muaj"),
-    "year": ("year", "godin", "vit"),
-}
-_UNIT = (
-    r"(?:hours?|hrs?|days?|weeks?|months?|years?"
-    r"|sata|sati|sat|casova|casa|dana|dan|nedelj[aeu]|nedjelj[aeu]|sedmic[aeu]"
-    r"|meseca|meseci|mesec|mjeseca|mjeseci|mjesec|godin[aeu]"
-    r"|oreve|oresh|oret|ore|diteve|ditesh|ditet|dite|javeve|javesh|javet|jave"
-    r"|muajve|muajsh|muajt|muaj|viteve|vitesh|vite|vit)"
-)
+__all__ = ["find_deadlines"]
 
 
 _DIGIT = re.compile(r"\d")
-_MONTH_WORDS = frozenset(_ALL_MONTHS)
-_UNIT_STEMS = (
-    *(stem for stems in _UNITS.values() for stem in stems),
-    *("satni", "casovni", "dnevni", "end", "kraj", "fund"),
-)
-
-
-def month_number(word: str) -> int | None:
-    """The month a folded word names (``"septembra"`` → 9), or None."""
-    return _ALL_MONTHS.get(word.rstrip("."))
-
-
-def _number(text: str) -> int:
-    text = " ".join(text.split())
-    return int(text) if text.isdigit() else _SMALL_NUMBERS[text]
-
-
-def _unit(word: str) -> str:
-    for unit, stems in _UNITS.items():
-        if word.startswith(stems):
-            return unit
-    raise ValueError(word)
-
-
-def next_occurrence(month: int, day: int, after: date) -> date | None:
-    """The first ``month``/``day`` on or after ``after`` (None if no such day exists)."""
-    for year in range(after.year, after.year + 8):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            continue  # 29 February
-        if candidate >= after:
-            return candidate
-    return None
-
-
-def _last_occurrence(month: int, day: int, before: date) -> date | None:
-    """The last ``month``/``day`` on or before ``before``."""
-    for year in range(before.year, before.year - 8, -1):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            continue
-        if candidate <= before:
-            return candidate
-    return None
-
-
-def _last_day(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 # --- time expressions ----------------------------------------------------------
@@ -276,12 +98,12 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("slashed", rf"\b(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>{YEAR})\b"),
         (
             "day_month",
-            rf"\b(?P<d>[0-3]?\d){_ORDINAL}\s?(?:of\s)?(?P<mon>{_MONTH_ANY})(?![\w-])"
+            rf"\b(?P<d>[0-3]?\d){_ORDINAL}\s?(?:of\s)?(?P<mon>{MONTH_ANY})(?![\w-])"
             rf"(?:,?\s(?P<y>{YEAR})\b\.?)?",
         ),
         (
             "month_day",
-            rf"\b(?P<mon>{_MONTH_ANY})\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?!\d)(?!:)"
+            rf"\b(?P<mon>{MONTH_ANY})\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?!\d)(?!:)"
             rf"(?:,?\s(?P<y>{YEAR})\b)?",
         ),
         ("month_year", rf"\b(?P<mon>{MONTH_NAME}),?\s(?P<y>{YEAR})\b"),
@@ -293,6 +115,7 @@ _END_OF = (
     r"|narednog\s|sledece\s|sledeceg\s|iduce\s|iduceg\s))?"
     r"|(?:ne\s|deri\sne\s)?fund(?:in|i)?\s(?:e\s|te\s|i\s)?"
 )
+_NAMED_MONTH_FIRST = frozenset({"month_day", "month_year"})
 _PERIOD_PATTERNS = (
     re.compile(
         rf"\b(?:{_END_OF})(?P<p>week|month|year|nedelje|nedjelje|sedmice|meseca|mjeseca"
@@ -303,7 +126,7 @@ _PERIOD_PATTERNS = (
     re.compile(r"\b(?P<p>year)[- ]end\b|\b(?P<p2>month)[- ]end\b"),
     re.compile(rf"\b(?:by|before|until|till|do|deri)\s(?P<mon>{MONTH_NAME})\b(?!\s\d)"),
 )
-_WEEKDAY_PATTERN = re.compile(rf"\b(?:(?:e|te)\s)?(?P<wd>{_WEEKDAY})\b")
+_WEEKDAY_PATTERN = re.compile(rf"\b(?:(?:e|te)\s)?(?P<wd>{WEEKDAY})\b")
 _RELATIVE_DAYS = re.compile(
     r"\b(?P<w>today|tonight|tomorrow|the day after tomorrow|danas|veceras|sutra|prekosutra"
     r"|sot|sonte|neser|pasneser)\b"
@@ -314,8 +137,8 @@ _RELATIVE_OFFSETS = {
     "the day after tomorrow": 2, "prekosutra": 2, "pasneser": 2,
 }  # fmt: skip
 # Single words that can start a time expression without a digit, month or unit.
-_DAY_WORDS = frozenset(_WEEKDAYS) | {"noon", "midday", "tomorrow"} | set(_RELATIVE_OFFSETS)
-_N_UNITS = rf"(?P<n>{_NUMBER})\s(?:more\s|further\s|additional\s|extra\s)?(?P<u>{_UNIT})\b"
+_N_UNITS = rf"(?P<n>{NUMBER})\s(?:more\s|further\s|additional\s|extra\s)?(?P<u>{UNIT})\b"
+_COUNTED_UNIT = re.compile(rf"\b{_N_UNITS}")
 _WINDOW_PATTERNS = (
     re.compile(rf"\bwithin\s(?:the\s(?:next|coming)\s)?{_N_UNITS}"),
     re.compile(rf"\b(?:in|during|over|for)\s(?:the\s)?(?:next|coming|following)\s{_N_UNITS}"),
@@ -343,7 +166,7 @@ _SHIFT_PATTERNS = (
     re.compile(rf"\bper\s{_N_UNITS}"),  # Albanian "shtyu per 48 ore"
 )
 _COMPOUND_PATTERN = re.compile(
-    rf"\b(?P<n>{_NUMBER})-(?P<u>hour|day|week|month|satni|casovni|dnevni)\b(?:-long)?"
+    rf"\b(?P<n>{NUMBER})-(?P<u>hour|day|week|month|satni|casovni|dnevni)\b(?:-long)?"
 )
 _CLOCK_PATTERN = re.compile(
     r"\b(?P<h>[0-2]?\d)(?::(?P<mi>[0-5]\d))?\s?(?P<ap>a\.?m\b\.?|p\.?m\b\.?)"
@@ -354,7 +177,20 @@ _ZONES = {
     "utc": 0, "gmt": 0, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "msk": 3,
     "moscow time": 3, "bst": 1, "est": -5, "edt": -4,
 }  # fmt: skip
-_ZONE_PATTERN = re.compile(rf"\s?\(?(?P<z>{_alternation(_ZONES)})\b")
+_ZONE_PATTERN = re.compile(rf"\s?\(?(?P<z>{alternation(_ZONES)})\b")
+
+# Words without which a family of patterns cannot match (each pattern needs one of
+# them as a whole word), so a sentence without them is not scanned for that family.
+_MONTH_WORDS = frozenset(ALL_MONTHS)
+_WEEKDAY_WORDS = frozenset(WEEKDAYS)
+_RELATIVE_WORDS = frozenset(w for w in _RELATIVE_OFFSETS if " " not in w) | {"tomorrow"}
+_END_WORDS = frozenset({"end", "close", "kraja", "kraju", "kraje", "fund", "fundin", "fundi"})
+_COMPOUND_UNITS = frozenset({"hour", "day", "week", "month", "satni", "casovni", "dnevni"})
+_DATE_WORDS = _MONTH_WORDS | _WEEKDAY_WORDS | _RELATIVE_WORDS | _END_WORDS | {"noon"}
+_TIME_WORDS = _DATE_WORDS | UNIT_WORDS | _COMPOUND_UNITS
+# The last word of each number word ("a couple of" -> "of").
+_MORE = frozenset({"more", "further", "additional", "extra"})  # as in _N_UNITS
+_NUMBER_ENDS = frozenset(number.replace("-", " ").split()[-1] for number in SMALL_NUMBERS)
 
 # --- cues ----------------------------------------------------------------------
 
@@ -382,9 +218,13 @@ _GOAL_CUE = re.compile(
 
 
 # One scan finds every cue; the group that matched names its family.
+# (Each pattern starts with \b; checked once for all of them, the scan is twice as fast.)
+_BOUNDARY = r"\b"
 _ANY_CUE = re.compile(
-    "|".join(
-        f"(?P<{family}>{pattern.pattern})"
+    _BOUNDARY
+    + "(?:"
+    + "|".join(
+        f"(?P<{family}>{pattern.pattern.removeprefix(_BOUNDARY)})"
         for family, pattern in (
             ("noun", _NOUN_CUE),
             ("verb", _VERB_CUE),
@@ -392,6 +232,7 @@ _ANY_CUE = re.compile(
             ("goal", _GOAL_CUE),
         )
     )
+    + ")"
 )
 _COPULA_BEFORE = re.compile(r"\b(?:is|was|will\sbe|falls\son|remains|je|eshte)\s$")
 _LEADING_PREPOSITION = re.compile(r"(?:by|before|until|till|do|deri)\s")
@@ -429,6 +270,12 @@ _MERGE_GAP = 2  # cues this many words apart or closer read as one ("extend the 
 
 def find_deadlines(sentences: Sequence[Sentence], *, published: date | None) -> list[Deadline]:
     """Deadline phrases in ``sentences`` with absolute offsets, in text order."""
+    candidates = _candidates(sentences)
+    return _find(sentences if candidates is None else candidates, published)
+
+
+def _find(sentences: Iterable[Sentence], published: date | None) -> list[Deadline]:
+    """Every sentence analysed in full (the reference :func:`find_deadlines` must agree with)."""
     if isinstance(published, datetime):
         published = published.date()
     found: dict[tuple[int, int], Deadline] = {}
@@ -436,6 +283,96 @@ def find_deadlines(sentences: Sequence[Sentence], *, published: date | None) -> 
         for deadline in _sentence_deadlines(sentence, published):
             found.setdefault((deadline.start, deadline.end), deadline)
     return sorted(found.values(), key=lambda d: (d.start, d.end))
+
+
+# --- prefilter ---------------------------------------------------------------------
+
+# Each cue pattern above contains one of these stems right after a character that is
+# not a letter or digit (regex fragments on folded text; a space stands for any run of
+# whitespace). The deadline words ("noun" cues) are listed first: a sentence with one
+# is analysed even without a time expression.
+_NOUN_STEMS = ("deadline", "ultimat", "limit", "grace period", r"cut\W?off", "rok", "afat")
+_OTHER_STEMS = (
+    # verb cues
+    "postpon", "delay", "exten", "defer", r"push\w* back", "put off", "prolong", "expir",
+    "runs? out", "ran out", "lapse", "reschedul", "odloz", "odlag", "produz", "istek",
+    "istice", "shty", "zgjatj", "skad",
+    # obligation cues
+    "must", "ha(?:ve|s) to", "required to", "ordered", "obliged", "demand", "gave", "given",
+    "told", "asked", "ha(?:ve|s|d) until", "unless", "or (?:else|face)", "mora", "naredi",
+    "ukoliko ne", "osim ako", "duhet", "perndryshe", "deri me",
+    # goal cues
+    r"to (?:reach|resolve|respond|reply|remove|re\W?register|register|find|agree|settle"
+    "|answer|withdraw|leave|dismantle|comply|hand|surrender|pull|evacuate)",
+    "solution", "compromise", "agreement", "deal", "settlement", "response", "answer",
+    "resenj", "kompromis", "dogovor", "sporazum", "zgjidhj", "marreveshj",
+)  # fmt: skip
+
+
+def _stem_regex(stems: Iterable[str]) -> str:
+    """The stems as one alternation grouped by first letter, so a scan tries few of them."""
+    by_letter: dict[str, list[str]] = {}
+    for stem in stems:
+        by_letter.setdefault(stem[0], []).append(stem[1:].replace(" ", r"\s+"))
+    return "|".join(
+        f"{letter}(?:{'|'.join(sorted(rests, key=len, reverse=True))})"
+        for letter, rests in sorted(by_letter.items())
+    )
+
+
+# The anchor is a plain character class, which the regex engine skips over quickly.
+_CUE_STEM = re.compile(rf"[^a-z0-9](?:{_stem_regex(_NOUN_STEMS + _OTHER_STEMS)})")
+_NOUN_STEM = re.compile(rf"[^a-z0-9](?:{_stem_regex(_NOUN_STEMS)})")
+# Characters that are not ASCII yet fold to punctuation or a space (quotes, dashes,
+# no-break space, ellipsis): lower-cased text that has no other non-ASCII character
+# contains the stems exactly where its folded form does.
+_FOLDS_TO_PUNCTUATION = (
+    "\u00a0\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f"
+    "\u2026\u2212£€"
+)
+_NEEDS_FOLDING = re.compile(rf"[^\x00-\x7f{_FOLDS_TO_PUNCTUATION}]")
+# Lower-case letters of Latin-script news in the region, replaced by their folded form
+# (cheaper than folding the whole text when they are its only other non-ASCII letters).
+_LATIN_LETTERS = tuple((letter, fold(letter)) for letter in "čćšžđëçéèáíóúüöä")
+_SEPARATOR = "\x00"
+
+
+def _candidates(sentences: Sequence[Sentence]) -> list[Sentence] | None:
+    """The sentences that can hold a deadline (None: the text defeats the prefilter).
+
+    One scan of the whole document, lower-cased or, when it has letters outside
+    ASCII, folded: a sentence can hold a deadline only if a cue stem occurs in it
+    and, unless that is a deadline word, something :func:`_expressions` could read
+    as a time.
+    """
+    texts = [sentence.text for sentence in sentences]
+    joined = _SEPARATOR + _SEPARATOR.join(texts)
+    scanned = joined.lower()
+    if not scanned.isascii() and _NEEDS_FOLDING.search(scanned) is not None:
+        for letter, folded in _LATIN_LETTERS:
+            if letter in scanned:
+                scanned = scanned.replace(letter, folded)
+        if _NEEDS_FOLDING.search(scanned) is not None:
+            scanned = fold(joined)
+    if scanned.count(_SEPARATOR) != len(texts):
+        return None  # the text itself has the separator: no reliable sentence numbers
+    kept: dict[int, bool] = {}  # sentence number -> whether it is analysed
+    index = -1  # the sentence the scan is in
+    counted = 0  # separators counted up to here
+    for m in _CUE_STEM.finditer(scanned):
+        at = m.start() + 1  # the stem (the anchor may be the separator before it)
+        index += scanned.count(_SEPARATOR, counted, at)
+        counted = at
+        if kept.get(index):
+            continue
+        if _NOUN_STEM.match(scanned, m.start()):
+            kept[index] = True
+        elif index not in kept:
+            start = scanned.rfind(_SEPARATOR, 0, at) + 1
+            end = scanned.find(_SEPARATOR, at)
+            text = scanned[start : end if end >= 0 else len(scanned)]
+            kept[index] = _may_name_a_time(" ".join(text.split()))
+    return [sentences[number] for number, keep in kept.items() if keep]
 
 
 def _sentence_deadlines(sentence: Sentence, published: date | None) -> list[Deadline]:
@@ -492,34 +429,58 @@ def _merged(folded: str, found: list[_Cue], word_starts: Sequence[int]) -> list[
     return merged
 
 
+def _may_name_a_time(text: str) -> bool:
+    """False when :func:`_expressions` finds nothing in ``text`` (cheaper than running it)."""
+    if _DIGIT.search(text) is not None:
+        return True
+    words = word_texts(text)
+    if not _DATE_WORDS.isdisjoint(words):
+        return True
+    # Without digits a count is a number word just before its unit ("two days",
+    # "forty-eight-hour", "a couple of more weeks").
+    for number, word in enumerate(words[1:], start=1):
+        if word in UNIT_WORDS or word in _COMPOUND_UNITS:
+            before = words[number - 1]
+            if before in _NUMBER_ENDS:
+                return True
+            if before in _MORE and number > 1 and words[number - 2] in _NUMBER_ENDS:
+                return True
+    return False
+
+
 def _expressions(folded: str) -> list[_Expr]:
     """Every time expression in a folded sentence; overlapping weaker ones dropped."""
-    # Cheap gates first: most sentences with a cue word have no time expression.
-    words = set(_WORD.findall(folded))
+    # Cheap gates first: each family of patterns runs only if a word it needs is here.
     has_digit = _DIGIT.search(folded) is not None
-    has_month = not _MONTH_WORDS.isdisjoint(words)
-    has_unit = any(word.startswith(_UNIT_STEMS) for word in words)
-    if not (has_digit or has_month or has_unit or not _DAY_WORDS.isdisjoint(words)):
+    words = set(word_texts(folded))
+    if not has_digit and _TIME_WORDS.isdisjoint(words):
         return []
     exprs: list[_Expr] = []
+    has_month = not _MONTH_WORDS.isdisjoint(words)
     if has_digit:
-        exprs.extend(_dates(folded))
-    if has_digit or has_month or has_unit:
-        for pattern in _PERIOD_PATTERNS:
-            exprs.extend(_period_expr(m) for m in pattern.finditer(folded))
-    for m in _WEEKDAY_PATTERN.finditer(folded):
-        exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (_WEEKDAYS[m["wd"]],)))
-    for m in _RELATIVE_DAYS.finditer(folded):
+        exprs.extend(_dates(folded, has_month=has_month))
+    has_end = not _END_WORDS.isdisjoint(words)
+    # The period patterns need: an end word, an end word, both, an end word, a month.
+    needs = (has_end, has_end, has_end and has_month, has_end, has_month)
+    for pattern, needed in zip(_PERIOD_PATTERNS, needs, strict=True):
+        for m in pattern.finditer(folded) if needed else ():
+            exprs.append(_period_expr(m))
+    for m in _WEEKDAY_PATTERN.finditer(folded) if not _WEEKDAY_WORDS.isdisjoint(words) else ():
+        exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (WEEKDAYS[m["wd"]],)))
+    for m in _RELATIVE_DAYS.finditer(folded) if not _RELATIVE_WORDS.isdisjoint(words) else ():
         exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (-1, _RELATIVE_OFFSETS[m["w"]])))
+    # Every window and shift pattern contains a count and its unit ("48 hours").
+    has_unit = not UNIT_WORDS.isdisjoint(words) and _COUNTED_UNIT.search(folded) is not None
     for kind, rank, patterns in (
         ("window", 2, _WINDOW_PATTERNS if has_unit else ()),
         ("shift", 1, _SHIFT_PATTERNS if has_unit else ()),
-        ("compound", 2, (_COMPOUND_PATTERN,) if has_unit else ()),
+        ("compound", 2, (_COMPOUND_PATTERN,) if not _COMPOUND_UNITS.isdisjoint(words) else ()),
     ):
         for pattern in patterns:
             for m in pattern.finditer(folded):
                 unit = {"satni": "hour", "casovni": "hour", "dnevni": "day"}.get(m["u"], m["u"])
-                exprs.append(_Expr(m.start(), m.end(), kind, rank, (_number(m["n"]),), _unit(unit)))
+                values = (number_value(m["n"]),)
+                exprs.append(_Expr(m.start(), m.end(), kind, rank, values, unit_of(unit)))
     for m in _CLOCK_PATTERN.finditer(folded) if has_digit or "noon" in folded else ():
         clock = _clock_expr(folded, m)
         if clock is not None:
@@ -533,8 +494,10 @@ def _expressions(folded: str) -> list[_Expr]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def _dates(folded: str) -> Iterable[_Expr]:
+def _dates(folded: str, *, has_month: bool) -> Iterable[_Expr]:
     for kind, pattern in _DATE_PATTERNS:
+        if kind in _NAMED_MONTH_FIRST and not has_month:
+            continue  # these start with the month as a whole word
         for m in pattern.finditer(folded):
             groups = m.groupdict()
             year = int(groups["y"]) if groups.get("y") else 0
@@ -753,7 +716,7 @@ def _resolve(expr: _Expr, published: date | None, *, expired: bool) -> _Resoluti
         if published is None:
             return None, "year not given and no publication date"
         if expired:
-            return _last_occurrence(month, day, published), "expired: last such date"
+            return last_occurrence(month, day, published), "expired: last such date"
         return next_occurrence(month, day, published), "next such date on or after publication"
     if published is None:
         return None, "relative to an unknown publication date"
@@ -782,7 +745,7 @@ def _period_end(expr: _Expr, published: date) -> _Resolution:
             year = published.year if month >= published.month else published.year + 1
         if before:
             return date(year, month, 1), "first day of the month named"
-        return _last_day(year, month), "last day of the month named"
+        return last_day(year, month), "last day of the month named"
     if expr.label == "year_of":
         return date(expr.values[0], 12, 31), "end of the year named"
     is_next = expr.values[0]
@@ -791,7 +754,7 @@ def _period_end(expr: _Expr, published: date) -> _Resolution:
         return sunday, "end of the week (Sunday)"
     if expr.label == "month":
         first = date(published.year, published.month, 1) + relativedelta(months=is_next)
-        return _last_day(first.year, first.month), "end of the month"
+        return last_day(first.year, first.month), "end of the month"
     return date(published.year + is_next, 12, 31), "end of the year"
 
 

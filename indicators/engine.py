@@ -49,7 +49,12 @@ class Engine:
     def __init__(self, indicator_set: IndicatorSet, gazetteer: Gazetteer | None = None) -> None:
         self._set = indicator_set
         self._indicators = tuple(indicator_set)
-        self._matcher = PatternMatcher(self._indicators)
+        # Topic terms are found in the same pass as the patterns' terms.
+        topic_terms = gazetteer.terms if gazetteer is not None else ()
+        self._matcher = PatternMatcher(self._indicators, extra_terms=topic_terms)
+        self._topic_terms: dict[int, list[int]] = {}  # matcher term id -> gazetteer term numbers
+        for number, term_id in enumerate(self._matcher.extra_ids):
+            self._topic_terms.setdefault(term_id, []).append(number)
         self._gazetteer = gazetteer
 
     @classmethod
@@ -110,8 +115,14 @@ class Engine:
         words_of_sentences = word_texts_by_span(folded, bounds)
 
         evidence: dict[int, list[Evidence]] = {}
+        topic_terms = self._topic_terms
+        mentions: list[tuple[int, tuple[int, int]]] = []
         for position, sentence in enumerate(sentences):
-            hits = self._matcher.match(words_of_sentences[position], lang)
+            hits, term_hits = self._matcher.match_with_hits(words_of_sentences[position], lang)
+            if topic_terms:
+                for term_id in topic_terms.keys() & term_hits.keys():
+                    for number in topic_terms[term_id]:
+                        mentions.extend((number, (position, r[0])) for r in term_hits[term_id])
             if not hits:
                 continue
             start, end = bounds[position]
@@ -162,11 +173,7 @@ class Engine:
             key=lambda r: (-r.score, r.id),
         )
         deadlines = find_deadlines(sentences, published=published)
-        topics = (
-            self._gazetteer.tag_words([w for words in words_of_sentences for w in words])
-            if self._gazetteer is not None
-            else ()
-        )
+        topics = self._gazetteer.tag_mentions(mentions) if self._gazetteer is not None else ()
         return Analysis(
             text=text,
             indicators=tuple(results),

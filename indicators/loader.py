@@ -90,13 +90,11 @@ def _terms_kind(value: Any) -> str | None:
 class AnySpec(StrictSpec):
     any: Annotated[
         Annotated[list[NodeSpec], Tag("list"), Field(min_length=1)]
-        | Annotated[
-            dict[LangCode, Annotated[list[str], Field(min_length=1)]],
-            Tag("langs"),
-            Field(min_length=1),
-        ],
+        | Annotated[dict[LangCode, TermList], Tag("langs"), Field(min_length=1)],
         Discriminator(
-            _terms_kind, custom_error_type="terms_shape", custom_error_message="bad terms"
+            _terms_kind,
+            custom_error_type="terms_shape",
+            custom_error_message="'any' takes a list of nodes or a mapping of language to terms",
         ),
     ]
 

@@ -236,7 +236,9 @@ class _TermSpace:
         self.terms: list[TermWords] = []
 
     def intern(self, node: Term) -> int:
-        parsed = parse_term(node.text)
+        return self.intern_parsed(parse_term(node.text))
+
+    def intern_parsed(self, parsed: TermWords) -> int:
         number = self.ids.setdefault(parsed.key, len(self.terms))
         if number == len(self.terms):
             self.terms.append(parsed)
@@ -244,9 +246,15 @@ class _TermSpace:
 
 
 class PatternMatcher:
-    """Every pattern of a rule set, matched against a sentence's folded words."""
+    """Every pattern of a rule set, matched against a sentence's folded words.
 
-    def __init__(self, indicators: Sequence[Indicator]) -> None:
+    ``extra_terms`` (the topics' places and actors) are found in the same
+    pass; :meth:`match_with_hits` reports where, under :attr:`extra_ids`.
+    """
+
+    def __init__(
+        self, indicators: Sequence[Indicator], extra_terms: Sequence[TermWords] = ()
+    ) -> None:
         positive, veto = _TermSpace(), _TermSpace()
 
         def compile_any(parts: Sequence[Node], space: _TermSpace) -> _Node:
@@ -293,6 +301,7 @@ class PatternMatcher:
                 # word for soldiers) keeps the candidates few.
                 for term_id in min(required, key=len):
                     self._by_term.setdefault(term_id, []).append(number)
+        self.extra_ids = tuple(positive.intern_parsed(term) for term in extra_terms)
         self._index = TermIndex(positive.terms)
         self._veto_index = TermIndex(veto.terms)
 
@@ -303,9 +312,15 @@ class PatternMatcher:
 
     def match(self, words: Sequence[str], lang: str | None = None) -> list[PatternHit]:
         """The patterns that fire on one sentence, in rule-set order."""
+        return self.match_with_hits(words, lang)[0]
+
+    def match_with_hits(
+        self, words: Sequence[str], lang: str | None = None
+    ) -> tuple[list[PatternHit], dict[int, list[WordRange]]]:
+        """:meth:`match`, and every term found (term id -> word ranges, extra terms too)."""
         hits = self._index.find(words)
         if not hits:
-            return []
+            return [], hits
         by_term = self._by_term
         candidates: set[int] = set()
         for term_id in hits:
@@ -322,7 +337,7 @@ class PatternMatcher:
                 hit = self._fire(pattern, hits, sentence)
                 if hit is not None:
                     found.append(hit)
-        return found
+        return found, hits
 
     @staticmethod
     def _fire(pattern: _CompiledPattern, hits: _Hits, sentence: _Sentence) -> PatternHit | None:

@@ -18,7 +18,7 @@ duplicate keys and bad terms are reported with file and line, all at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +64,7 @@ class Gazetteer:
             for _, text in topic.terms:
                 parsed.append(parse_term(text))
                 owners.append(number)
+        self._terms = tuple(parsed)
         self._index = TermIndex(parsed)
         self._owners = owners
 
@@ -97,16 +98,14 @@ class Gazetteer:
     def topics(self) -> tuple[Topic, ...]:
         return self._topics
 
+    @property
+    def terms(self) -> tuple[TermWords, ...]:
+        """Every term of every topic; a term's number is its index here."""
+        return self._terms
+
     def mentions(self, text: str) -> dict[str, int]:
         """Topic id -> how many places in ``text`` name it (only topics mentioned at all)."""
-        return self.mentions_in_words(word_texts(fold(text)))
-
-    def mentions_in_words(self, words: Sequence[str]) -> dict[str, int]:
-        """:meth:`mentions` for text already folded and cut into words."""
-        positions: dict[int, set[int]] = {}
-        for term_id, ranges in self._index.find(words).items():
-            positions.setdefault(self._owners[term_id], set()).update(f for f, _ in ranges)
-        return {self._topics[n].id: len(found) for n, found in sorted(positions.items())}
+        return self._count(self._found(word_texts(fold(text))))
 
     def tag(self, text: str) -> tuple[str, ...]:
         """The ids of the topics ``text`` mentions at least ``min_mentions`` times, by id."""
@@ -114,8 +113,27 @@ class Gazetteer:
 
     def tag_words(self, words: Sequence[str]) -> tuple[str, ...]:
         """:meth:`tag` for text already folded and cut into words."""
-        counts = self.mentions_in_words(words)
+        return self.tag_mentions(self._found(words))
+
+    def tag_mentions(self, mentions: Iterable[tuple[int, Hashable]]) -> tuple[str, ...]:
+        """:meth:`tag` from mentions found elsewhere: ``(term number, place)`` pairs.
+
+        The engine finds topic terms together with its patterns' terms and
+        passes them here; two terms at the same place count once.
+        """
+        counts = self._count(mentions)
         return tuple(t.id for t in self._topics if counts.get(t.id, 0) >= t.min_mentions)
+
+    def _found(self, words: Sequence[str]) -> Iterator[tuple[int, int]]:
+        for term_id, ranges in self._index.find(words).items():
+            for first, _ in ranges:
+                yield term_id, first
+
+    def _count(self, mentions: Iterable[tuple[int, Hashable]]) -> dict[str, int]:
+        places: dict[int, set[Hashable]] = {}
+        for number, place in mentions:
+            places.setdefault(self._owners[number], set()).add(place)
+        return {self._topics[n].id: len(found) for n, found in sorted(places.items())}
 
 
 def _load_topic(path: Path, issues: list[RuleIssue]) -> Topic | None:

@@ -58,29 +58,28 @@ def read_yaml(path: Path, issues: list[RuleIssue]) -> YamlFile | None:
         issues.append(RuleIssue(path, 1, f"cannot read file: {exc}"))
         return None
     loader = _LineLoader(text)
+    lines: dict[YamlPath, int] = {(): 1}
     try:
         root = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark is not None and context_mark.line + 1 != line:
-            problem += f" ({context} started on line {context_mark.line + 1})"
-        issues.append(RuleIssue(path, line, f"invalid YAML: {problem}"))
+        data = None if root is None else _to_data(root, (), lines, issues, path, loader, [0])
+    except yaml.MarkedYAMLError as exc:
+        issues.append(_syntax_issue(path, exc))
         return None
-    finally:
-        loader.dispose()
-    lines: dict[YamlPath, int] = {(): 1}
-    if root is None:
-        return YamlFile(path, None, lines)
-    counter = [0]
-    try:
-        data = _to_data(root, (), lines, issues, path, loader, counter)
     except yaml.YAMLError as exc:
         issues.append(RuleIssue(path, 1, f"invalid YAML: {exc}"))
         return None
+    finally:
+        loader.dispose()
     return YamlFile(path, data, lines)
+
+
+def _syntax_issue(path: Path, exc: yaml.MarkedYAMLError) -> RuleIssue:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = exc.problem or str(exc)
+    if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+        problem += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+    return RuleIssue(path, line, f"invalid YAML: {problem}")
 
 
 def _to_data(
@@ -193,9 +192,6 @@ class StrictSpec(BaseModel):
     """A YAML mapping checked strictly: no unknown keys, no type coercion."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
 LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1

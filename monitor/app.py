@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from indicators.engine import Engine
 from monitor.analysis import AnalysisRunner
 from monitor.fetch import Fetcher, FetchPolicy
-from monitor.pipeline import Pipeline, PollOptions
+from monitor.pipeline import BATCH_ROUNDS, Pipeline, PollOptions, utc_now
 from monitor.schedule import Backoff
 from monitor.settings import Settings
 from monitor.storage import Storage, open_storage
@@ -46,7 +48,13 @@ class App:
             max_redirects=fetch.max_redirects,
         )
 
-    def pipeline(self, *, workers: int | None = None, rng: random.Random | None = None) -> Pipeline:
+    def pipeline(
+        self,
+        *,
+        workers: int | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Pipeline:
         schedule = self.settings.schedule
         fetcher = Fetcher(self.fetch_policy())
         runner = AnalysisRunner(
@@ -63,9 +71,16 @@ class App:
                 base=schedule.backoff_base, cap=schedule.backoff_max, jitter=schedule.jitter
             ),
             unconditional_every=schedule.unconditional_every,
+            # A batch is BATCH_ROUNDS rounds of requests, each bounded by the total deadline.
+            lease_seconds=int(self.settings.fetch.total_timeout * (BATCH_ROUNDS + 2)) + 60,
         )
         return Pipeline(
-            storage=self.storage, fetcher=fetcher, runner=runner, options=options, rng=rng
+            storage=self.storage,
+            fetcher=fetcher,
+            runner=runner,
+            options=options,
+            rng=rng,
+            clock=clock,
         )
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from monitor import __version__
-from monitor.commands import alerts, engine, feeds, history, run
+from monitor.commands import alerts, engine, feeds, history, run, status
 from monitor.commands.common import Context
 
 
@@ -49,5 +49,5 @@ def main() -> None:
     cli(prog_name="monitor")
 
 
-for _module in (run, alerts, engine, feeds, history):
+for _module in (run, alerts, engine, feeds, history, status):
     _module.register(cli)

@@ -1,11 +1,19 @@
 """``monitor run``: APScheduler wiring, and nothing else.
 
-One job per feed (id ``feed:<url>``) polls it at its interval; after each
-poll the job is moved to the feed's stored ``next_poll_at``, so backoff,
-``Retry-After`` and the schedule itself live in the database and a restart
-resumes where the last run stopped. A ``sync`` job picks up feeds added or
-removed while the daemon runs; a ``digest`` job writes the daily digest.
-SIGTERM and SIGINT stop the daemon after the feeds in hand are stored.
+The schedule lives in the database: after every poll the pipeline stores the
+feed's next poll time (its interval with jitter, or its backoff), so a
+restart resumes where the last run stopped. Two jobs:
+
+- ``poll`` claims the feeds that are due (a lease per feed, so several
+  daemons on one PostgreSQL database never poll a feed twice), polls them,
+  and then sleeps until the next feed is due (at most ``TICK`` seconds, so it
+  sees feeds added from the CLI and the work of other daemons);
+- ``digest`` delivers the daily digest; which days were delivered is stored,
+  so a restart never repeats one, and a day missed while down is caught up.
+
+Both have explicit ids, ``replace_existing``, ``max_instances=1`` and
+``coalesce``; a failing job is logged and the scheduler goes on. SIGTERM and
+SIGINT stop the daemon after the feeds in hand are stored.
 """
 
 from __future__ import annotations
@@ -26,22 +34,20 @@ from monitor.app import App
 from monitor.daemon_lock import daemon_lock
 from monitor.deliver import deliver_due
 from monitor.digest import DigestSettings
-from monitor.models import Feed
 from monitor.pipeline import Pipeline, utc_now
 
 log = logging.getLogger("monitor.daemon")
 
-SYNC_EVERY = 60  # seconds between looks for feeds added or removed from the CLI
-# The digest job looks this often whether a digest is due (and retries failed deliveries);
-# what is due and what was delivered live in the database, so a restart never repeats one.
+TICK = 60  # longest sleep of the poll job: new feeds and other daemons' work show up this fast
+# The digest job looks this often whether a digest is due (and retries a failed delivery).
 DIGEST_EVERY = 300
-# A poll that missed its time by less than this still runs; a longer miss
-# (the machine slept) is coalesced into one run at once anyway.
+# A job that missed its time by less than this (the machine was busy or asleep) still runs;
+# coalescing folds every missed run into one.
 MISFIRE_GRACE = 3600
 
 
-def feed_job_id(url: str) -> str:
-    return f"feed:{url}"
+def _scheduler_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Daemon:
@@ -55,10 +61,12 @@ class Daemon:
         self.app = app
         self.clock = clock
         self.stop = stop or threading.Event()
-        self.pipeline: Pipeline = app.pipeline()
+        self._stopping = threading.Lock()
+        self.pipeline: Pipeline = app.pipeline(clock=clock)
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(app.settings.fetch.concurrency)},
+            # Two jobs at most; the fetch concurrency lives in the pipeline.
+            executors={"default": ThreadPoolExecutor(2)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -69,34 +77,39 @@ class Daemon:
 
     # -- jobs -----------------------------------------------------------------
 
-    def poll_feed(self, url: str) -> None:
+    def poll(self) -> None:
+        """Poll what is due, then sleep until the next feed is due."""
         if self.stop.is_set():
             return
-        feed = self.app.storage.get_feed(url)
-        if feed is None or not feed.enabled:
-            self._remove_job(url)
-            return
-        now = self.clock()
-        wait_until = max(
-            (t for t in (feed.next_poll_at, feed.backoff_until) if t is not None), default=None
-        )
-        if wait_until is not None and wait_until > now + timedelta(seconds=1):
-            self._move_job(url, wait_until)  # not due yet: another daemon or a backoff moved it
-            return
-        self.pipeline.poll_feed(feed)
-        stored = self.app.storage.get_feed(url)
-        if stored is not None and stored.next_poll_at is not None:
-            self._move_job(url, stored.next_poll_at)
+        report = self.pipeline.poll_due(stop=self.stop)
+        if report.outcomes:
+            failed = len(report.failed)
+            log.info(
+                "poll cycle feeds=%d failed=%d new_items=%d new_alerts=%d",
+                len(report.outcomes),
+                failed,
+                report.total("new_items"),
+                report.total("new_alerts"),
+            )
+        self._sleep_until_next_due()
 
-    def sync_feeds(self) -> None:
-        """Add a job for each feed without one; drop jobs of removed or disabled feeds."""
-        feeds = {feed.url: feed for feed in self.app.storage.list_feeds() if feed.enabled}
-        jobs = {job.id for job in self.scheduler.get_jobs() if job.id.startswith("feed:")}
-        for url, feed in feeds.items():
-            if feed_job_id(url) not in jobs:
-                self._add_feed_job(feed)
-        for job_id in jobs - {feed_job_id(url) for url in feeds}:
-            self.scheduler.remove_job(job_id)
+    def _sleep_until_next_due(self) -> None:
+        now = self.clock()
+        upcoming = [
+            max(t for t in (feed.next_poll_at, feed.backoff_until) if t is not None)
+            for feed in self.app.storage.list_feeds()
+            if feed.enabled and (feed.next_poll_at or feed.backoff_until)
+        ]
+        sleep = min([*upcoming, now + timedelta(seconds=TICK)]) - now
+        # The scheduler's shutdown waits for this job while holding the scheduler's lock:
+        # touching the scheduler after shutdown began would deadlock, hence our own lock.
+        with self._stopping:
+            if self.stop.is_set():
+                return
+            # Our clock decides what is due; the scheduler's own clock decides when it wakes.
+            self.scheduler.modify_job(
+                "poll", next_run_time=_scheduler_now() + max(sleep, timedelta(seconds=1))
+            )
 
     def deliver_digests(self) -> None:
         if self.stop.is_set() or not self.app.settings.digest.enabled:
@@ -110,40 +123,12 @@ class Daemon:
         for result in results:
             if result.ok:
                 log.info(
-                    "digest day=%s channel=%s delivered to %s",
-                    result.day,
-                    result.channel,
-                    result.location,
+                    "digest day=%s channel=%s to=%s", result.day, result.channel, result.location
                 )
             else:
                 log.error(
-                    "digest day=%s channel=%s failed: %s", result.day, result.channel, result.error
+                    "digest day=%s channel=%s error=%s", result.day, result.channel, result.error
                 )
-
-    def _add_feed_job(self, feed: Feed) -> None:
-        now = self.clock()
-        first = max(feed.next_poll_at or now, feed.backoff_until or now, now)
-        self.scheduler.add_job(
-            self.poll_feed,
-            IntervalTrigger(
-                seconds=feed.interval,
-                jitter=int(feed.interval * self.app.settings.schedule.jitter) or None,
-            ),
-            args=[feed.url],
-            id=feed_job_id(feed.url),
-            name=f"poll {feed.url}",
-            replace_existing=True,
-            next_run_time=first,
-        )
-
-    def _move_job(self, url: str, when: datetime) -> None:
-        job = self.scheduler.get_job(feed_job_id(url))
-        if job is not None:
-            job.modify(next_run_time=when)
-
-    def _remove_job(self, url: str) -> None:
-        if self.scheduler.get_job(feed_job_id(url)) is not None:
-            self.scheduler.remove_job(feed_job_id(url))
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         if event.exception is not None:
@@ -155,13 +140,14 @@ class Daemon:
 
     def start(self) -> None:
         self.app.sync_feeds()
-        self.sync_feeds()
+        now = _scheduler_now()
         self.scheduler.add_job(
-            self.sync_feeds,
-            IntervalTrigger(seconds=SYNC_EVERY),
-            id="sync",
-            name="sync feeds",
+            self.poll,
+            IntervalTrigger(seconds=TICK),
+            id="poll",
+            name="poll due feeds",
             replace_existing=True,
+            next_run_time=now,  # at start: everything due is polled at once
         )
         self.scheduler.add_job(
             self.deliver_digests,
@@ -169,15 +155,16 @@ class Daemon:
             id="digest",
             name="daily digest",
             replace_existing=True,
-            next_run_time=self.clock(),  # a day missed while the daemon was down is caught up now
+            next_run_time=now,  # a day missed while the daemon was down is caught up now
         )
         self.scheduler.start()
-        log.info("daemon started with %d feed jobs", len(self.scheduler.get_jobs()) - 2)
+        log.info("daemon started as %s on %s", self.pipeline.owner, self.app.storage.url)
 
     def shutdown(self) -> None:
-        self.stop.set()
+        with self._stopping:
+            self.stop.set()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)  # lets the feeds in hand finish and be stored
+            self.scheduler.shutdown(wait=True)  # the feeds in hand finish and are stored
         log.info("daemon stopped")
 
     def run_until_stopped(self) -> None:
@@ -190,8 +177,8 @@ class Daemon:
 
 
 def run_daemon(app: App) -> None:
-    """Run until SIGTERM or SIGINT; refuse to start when another daemon holds the database."""
-    logging.getLogger("monitor").setLevel(min(logging.getLogger().level, logging.INFO))
+    """Run until SIGTERM or SIGINT; refuse to start when another daemon holds the SQLite file."""
+    logging.getLogger("monitor").setLevel(logging.INFO)
     with daemon_lock(app.settings.database_url):
         daemon = Daemon(app)
 

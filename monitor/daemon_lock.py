@@ -35,6 +35,24 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(database).resolve()
 
 
+def daemon_holder(database_url: str) -> str | None:
+    """The pid of the daemon holding a SQLite file (``""`` if it did not say), else None.
+
+    For other databases there is no lock to look at: None.
+    """
+    path = sqlite_path(database_url)
+    lock_path = path.with_name(path.name + ".lock") if path is not None else None
+    if lock_path is None or not lock_path.exists():
+        return None
+    with lock_path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
 @contextmanager
 def daemon_lock(database_url: str) -> Iterator[None]:
     path = sqlite_path(database_url)

@@ -16,10 +16,13 @@
      │         ├── GoneError          kind: gone (410)
      │         └── RetryLaterError    kind: retry_later (429, 503; retry_after)
      ├── ParseError                   fetched bytes are not a usable feed (url)
-     └── DeliveryError                a digest could not be delivered (target: path, address)
+     ├── DeliveryError                a digest could not be delivered (target: path, address)
+     └── StorageError                 [monitor.storage] a database operation failed (url)
+          └── UnknownFeedError        [monitor.storage] no such feed stored (feed_url)
 
-Database failures are :class:`monitor.storage.errors.StorageError`, kept with the
-storage package that wraps them.
+The errors marked [monitor.storage] are defined in :mod:`monitor.storage.errors`,
+with the package that wraps backend failures into them (this module imports no
+storage code); ``except MonitorError`` catches them like any other.
 
 A ``304 Not Modified`` is a result, not an error. Wrap lower-level exceptions with
 ``raise SomeError(...) from exc`` so the cause stays on ``__cause__``; ``str(error)``

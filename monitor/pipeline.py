@@ -13,11 +13,14 @@ others. Nothing here reads the clock directly: ``clock`` is injected.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,12 +78,50 @@ class PollReport:
         return sum(getattr(o, attribute) for o in self.outcomes)
 
 
+# A claimed batch is this many rounds of `concurrency` feeds: small enough that its lease
+# (several total request deadlines) outlasts it, large enough to keep every fetch slot busy.
+BATCH_ROUNDS = 4
+
+
 @dataclass(frozen=True, slots=True)
 class PollOptions:
     concurrency: int = 8
     per_host: int = 2
     backoff: Backoff = field(default_factory=Backoff)
     unconditional_every: int = 20
+    lease_seconds: int = 600
+
+
+def default_owner() -> str:
+    """Who holds a feed's lease: this host and process, unique per pipeline."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def release_dead_leases(storage: Storage) -> int:
+    """Free the leases of processes on this host that died (``kill -9``, a crash).
+
+    Leases of other hosts are left to expire: we cannot tell whether they live.
+    """
+    host = socket.gethostname()
+    freed = 0
+    for owner in storage.lease_owners():
+        parts = owner.rsplit(":", 2)  # host:pid:random
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            continue
+        if not _process_alive(int(parts[1])):
+            freed += storage.release_leases(owner)
+            log.info("released %d feed leases of %s, which is no longer running", freed, owner)
+    return freed
 
 
 class _HostLimiter:
@@ -122,7 +163,9 @@ class Pipeline:
         options: PollOptions = PollOptions(),
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
+        owner: str | None = None,
     ) -> None:
+        self.owner = owner or default_owner()
         self.storage = storage
         self.fetcher = fetcher
         self.runner = runner
@@ -243,21 +286,33 @@ class Pipeline:
         """
         report = PollReport(started_at=self.clock())
         feeds = list(feeds)
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(self.options.concurrency, len(feeds) or 1)),
-            thread_name_prefix="fetch",
-        ) as pool:
-            futures: list[Future[_Fetched | None]] = [
-                pool.submit(self._unless_stopped, feed, stop) for feed in feeds
-            ]
-            for future in as_completed(futures):
-                job = future.result()
-                if job is None:
-                    continue
-                outcome = self._store_safely(job)
-                report.outcomes.append(outcome)
-                if on_outcome is not None:
-                    on_outcome(outcome)
+        self.runner.plan(len(feeds))
+        threads = max(1, min(self.options.concurrency, len(feeds) or 1))
+        # Feeds fetched or analysed but not yet stored stay within this window, so a
+        # poll of thousands of feeds holds a few dozen bodies at a time, not all of them.
+        window = 2 * threads
+        waiting = iter(feeds)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fetch") as pool:
+            running: set[Future[_Fetched | None]] = set()
+
+            def start_next() -> None:
+                feed = next(waiting, None)
+                if feed is not None:
+                    running.add(pool.submit(self._unless_stopped, feed, stop))
+
+            for _ in range(window):
+                start_next()
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    start_next()  # before storing, so fetching goes on meanwhile
+                    job = future.result()
+                    if job is None:
+                        continue
+                    outcome = self._store_safely(job)
+                    report.outcomes.append(outcome)
+                    if on_outcome is not None:
+                        on_outcome(outcome)
         report.finished_at = self.clock()
         return report
 
@@ -268,8 +323,35 @@ class Pipeline:
         on_outcome: Callable[[FeedOutcome], None] | None = None,
         stop: threading.Event | None = None,
     ) -> PollReport:
-        feeds = self.storage.due_feeds(self.clock(), ignore_interval=ignore_interval)
-        return self.poll(feeds, on_outcome=on_outcome, stop=stop)
+        """Claim due feeds in batches and poll them until none is due (or ``stop`` is set).
+
+        Claiming leases each feed to this pipeline's ``owner``: daemons sharing a
+        PostgreSQL database never poll one feed twice. With ``ignore_interval``
+        every feed not in backoff is claimed at once, for one pass.
+        """
+        report = PollReport(started_at=self.clock())
+        options = self.options
+        release_dead_leases(self.storage)
+        while not (stop is not None and stop.is_set()):
+            feeds = self.storage.claim_due_feeds(
+                self.owner,
+                self.clock(),
+                ignore_interval=ignore_interval,
+                lease_seconds=options.lease_seconds,
+                limit=None if ignore_interval else options.concurrency * BATCH_ROUNDS,
+            )
+            if not feeds:
+                break
+            batch = self.poll(feeds, on_outcome=on_outcome, stop=stop)
+            report.outcomes.extend(batch.outcomes)
+            polled = {outcome.url for outcome in batch.outcomes}
+            for feed in feeds:
+                if feed.url not in polled:  # stopped before it started: free it for others
+                    self.storage.release_feed(feed.url, self.owner)
+            if ignore_interval:
+                break
+        report.finished_at = self.clock()
+        return report
 
     def _unless_stopped(self, feed: Feed, stop: threading.Event | None) -> _Fetched | None:
         if stop is not None and stop.is_set():

@@ -48,15 +48,17 @@ def run(app: App, once: bool, all_feeds: bool) -> None:
         run_daemon(app)
         return
     pipeline = app.pipeline()
-    feeds = app.storage.due_feeds(pipeline.clock(), ignore_interval=all_feeds)
-    if not feeds:
+    due = app.storage.due_feeds(pipeline.clock(), ignore_interval=all_feeds)
+    if not due:
         click.echo("No feed is due. Use --all to poll them anyway.")
         return
-    if stderr_is_terminal() and len(feeds) > 1:
-        with click.progressbar(length=len(feeds), label="Polling feeds", file=sys.stderr) as bar:
-            report = pipeline.poll(feeds, on_outcome=lambda _outcome: bar.update(1))
+    if stderr_is_terminal() and len(due) > 1:
+        with click.progressbar(length=len(due), label="Polling feeds", file=sys.stderr) as bar:
+            report = pipeline.poll_due(
+                ignore_interval=all_feeds, on_outcome=lambda _outcome: bar.update(1)
+            )
     else:
-        report = pipeline.poll(feeds)
+        report = pipeline.poll_due(ignore_interval=all_feeds)
     _print_summary(app, report)
 
 

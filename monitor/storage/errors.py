@@ -1,23 +1,30 @@
-"""Storage errors.
+"""Storage errors, part of the application's tree (:mod:`monitor.errors`).
 
 ::
 
-    StorageError          any backend failure, wrapped at the facade; names the database
-     └── UnknownFeedError an operation named a feed that is not stored
+    MonitorError               (monitor.errors)
+     └── StorageError          any backend failure, wrapped at the facade; names the database
+          └── UnknownFeedError an operation named a feed that is not stored
 
-Every message names the database URL with its password masked; the backend
-exception is kept as ``__cause__``.
+Every message is one line naming the database URL with its password masked;
+the backend exception is kept as ``__cause__``. Both pickle, like every
+:class:`~monitor.errors.MonitorError`.
 """
 
 from __future__ import annotations
 
+from monitor.errors import MonitorError
 
-class StorageError(Exception):
+
+class StorageError(MonitorError):
     """A database operation failed."""
 
     def __init__(self, url: str, message: str) -> None:
-        super().__init__(f"{url}: {message}")
+        super().__init__(message)
         self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.message}"
 
 
 class UnknownFeedError(StorageError):

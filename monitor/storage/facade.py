@@ -15,10 +15,11 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError, StatementError
+from sqlmodel import select
 
 from monitor.models import (
     Alert,
@@ -36,7 +37,7 @@ from monitor.storage import feeds as feed_rows
 from monitor.storage import history, ingest, query
 from monitor.storage.engine import SQLITE_BEGIN, build_engine, masked, upgrade_to_head
 from monitor.storage.errors import StorageError, UnknownFeedError
-from monitor.storage.tables import digests
+from monitor.storage.tables import DigestRow, digests
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -196,6 +197,18 @@ class Storage:
         with self._write() as conn:
             return feed_rows.release(conn, url, owner)
 
+    @_wrapped
+    def lease_owners(self) -> set[str]:
+        """Who holds feed leases now (expired leases included)."""
+        with self._read() as conn:
+            return feed_rows.lease_owners(conn)
+
+    @_wrapped
+    def release_leases(self, owner: str) -> int:
+        """Free every feed leased to ``owner`` (a process known to be dead); how many."""
+        with self._write() as conn:
+            return feed_rows.release_all(conn, owner)
+
     # -- ingest ------------------------------------------------------------
 
     @_wrapped
@@ -287,7 +300,7 @@ class Storage:
     @_wrapped
     def digest_delivered(self, day: date, channel: str) -> bool:
         with self._read() as conn:
-            query = select(digests.c.id).where(digests.c.day == day, digests.c.channel == channel)
+            query = select(DigestRow.id).where(DigestRow.day == day, DigestRow.channel == channel)
             return conn.execute(query).first() is not None
 
     @_wrapped

@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, and_, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.models import Feed, FeedSpec, FeedStatus
 from monitor.storage.tables import feeds, item_feeds
 
 
-def feed_from_row(row: Row[Any], items: int = 0) -> Feed:
+def feed_from_row(row: Row[Any], items: int = 0, last_item_at: datetime | None = None) -> Feed:
     return Feed(
         id=row.id,
         url=row.url,
@@ -33,6 +33,7 @@ def feed_from_row(row: Row[Any], items: int = 0) -> Feed:
         last_modified=row.last_modified,
         error_count=row.error_count,
         items=items,
+        last_item_at=last_item_at,
     )
 
 
@@ -79,28 +80,35 @@ def remove(conn: Connection, url: str, now: datetime) -> bool:
     return result.rowcount > 0
 
 
-def _item_count() -> Any:
-    return (
-        select(func.count())
-        .where(item_feeds.c.feed_id == feeds.c.id)
-        .scalar_subquery()
-        .label("item_count")
-    )
+def _with_item_stats() -> Select[Any]:
+    """Feeds with how many items each carried and when it last carried a new one.
+
+    Both are per-feed lookups in the (feed_id, first_seen_at) index of
+    item_feeds: the latest is its last entry, the count a range of it.
+    """
+    of_feed = item_feeds.c.feed_id == feeds.c.id
+    count = select(func.count()).where(of_feed).scalar_subquery()
+    latest = select(func.max(item_feeds.c.first_seen_at)).where(of_feed).scalar_subquery()
+    return select(feeds, count.label("item_count"), latest.label("last_item_at"))
+
+
+def _from_stats_row(row: Row[Any]) -> Feed:
+    return feed_from_row(row, row.item_count, row.last_item_at)
 
 
 def get(conn: Connection, url: str, *, include_removed: bool = False) -> Feed | None:
-    query = select(feeds, _item_count()).where(feeds.c.url == url)
+    query = _with_item_stats().where(feeds.c.url == url)
     if not include_removed:
         query = query.where(feeds.c.removed.is_(False))
     row = conn.execute(query).first()
-    return feed_from_row(row, row.item_count) if row is not None else None
+    return _from_stats_row(row) if row is not None else None
 
 
 def list_all(conn: Connection, *, include_removed: bool = False) -> list[Feed]:
-    query = select(feeds, _item_count()).order_by(feeds.c.url)
+    query = _with_item_stats().order_by(feeds.c.url)
     if not include_removed:
         query = query.where(feeds.c.removed.is_(False))
-    return [feed_from_row(row, row.item_count) for row in conn.execute(query)]
+    return [_from_stats_row(row) for row in conn.execute(query)]
 
 
 def _due(now: datetime, ignore_interval: bool) -> ColumnElement[bool]:
@@ -158,6 +166,20 @@ def release(conn: Connection, url: str, owner: str) -> bool:
         .values(lease_owner=None, lease_until=None)
     )
     return result.rowcount > 0
+
+
+def lease_owners(conn: Connection) -> set[str]:
+    rows = conn.execute(
+        select(feeds.c.lease_owner).where(feeds.c.lease_owner.is_not(None)).distinct()
+    )
+    return {row[0] for row in rows}
+
+
+def release_all(conn: Connection, owner: str) -> int:
+    result = conn.execute(
+        update(feeds).where(feeds.c.lease_owner == owner).values(lease_owner=None, lease_until=None)
+    )
+    return result.rowcount
 
 
 def upsert_many(

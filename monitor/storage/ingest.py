@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlmodel
 from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,7 +29,7 @@ from monitor.models import IngestItem, ItemKey, ItemState, PollRecord, PollSumma
 from monitor.storage import alert_rows
 from monitor.storage.alert_rows import StoredAlert
 from monitor.storage.keys import clean, clean_opt, normalize_link, trusted_guids
-from monitor.storage.tables import alerts, feeds, item_feeds, items, poll_runs
+from monitor.storage.tables import FeedRow, alerts, feeds, item_feeds, items, poll_runs
 
 # Serialises ingest across PostgreSQL clients, so two daemons storing the same
 # article from two feeds cannot both insert it.
@@ -117,7 +118,7 @@ def _stored_form(key: ItemKey) -> ItemKey:
 
 
 def feed_id_for(conn: Connection, url: str) -> int | None:
-    return conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
+    return conn.execute(sqlmodel.select(FeedRow.id).where(FeedRow.url == url)).scalar()
 
 
 def known_hashes(conn: Connection, feed_id: int) -> frozenset[str]:

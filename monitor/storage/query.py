@@ -98,11 +98,11 @@ def _search(conn: Connection, plan: _Plan, phrase: str, limit: int) -> None:
     if not words:
         plan.where.append(false())
         return
-    total = conn.execute(select(func.max(alerts.c.id))).scalar() or 0
+    # Without a limit (counts, full exports) every match is read anyway: there is
+    # no strategy to choose, so the sizes that choose it are not measured.
     if conn.dialect.name == "sqlite":
         match = _fts.c.alerts_fts.op("MATCH")(fts5_query(words))
-        matches = conn.execute(select(func.count()).select_from(_fts).where(match)).scalar_one()
-        if _walk(limit, total, matches, _PROBE_COST):
+        if limit and _walk(limit, _total(conn), _fts_matches(conn, match), _PROBE_COST):
             plan.where.append(exists().where(_fts.c.rowid == plan.ref, match))
         else:
             plan.where.append(plan.ref.in_(select(_fts.c.rowid).where(match)))
@@ -113,13 +113,22 @@ def _search(conn: Connection, plan: _Plan, phrase: str, limit: int) -> None:
     matching = select(alerts.c.id).where(match)
     # Counting matches exactly would cost as much as the query; the planner's
     # estimate (from the index statistics) is enough to choose.
-    if _walk(limit, total, _estimated_rows(conn, matching), _PG_CHECK_COST):
+    if limit and _walk(limit, _total(conn), _estimated_rows(conn, matching), _PG_CHECK_COST):
         plan.where.append(match)
         plan.needs_alerts = True
     else:
         # MATERIALIZED: read the matches from the GIN index, not by walking dates.
         found = matching.cte("search_matches").prefix_with("MATERIALIZED")
         plan.where.append(plan.ref.in_(select(found.c.id)))
+
+
+def _total(conn: Connection) -> int:
+    """About how many alerts there are: the highest id (deleted alerts included)."""
+    return conn.execute(select(func.max(alerts.c.id))).scalar() or 0
+
+
+def _fts_matches(conn: Connection, match: ColumnElement[bool]) -> int:
+    return int(conn.execute(select(func.count()).select_from(_fts).where(match)).scalar_one())
 
 
 def _estimated_rows(conn: Connection, statement: Any) -> float:

@@ -117,6 +117,25 @@ def test_negation_cue_inside_the_match_span() -> None:
     assert_verdict(found, BACKGROUND, 'negated by "No one"')
 
 
+@pytest.mark.parametrize(
+    ("sentence", "match", "status", "reason"),
+    [
+        # a negator that starts with the match's last word is the rule's own wording
+        ("Peace talks failed to defuse the crisis.", "talks failed", EVENT, None),
+        ("Mediators said the talks failed to produce a deal.", "talks failed", EVENT, None),
+        # ... but one inside the match, at its start or before it still negates
+        ("Peace talks failed to resume.", "talks failed to resume", BACKGROUND, "failed to"),
+        ("The talks did not fail.", "talks did not fail", BACKGROUND, '"not"'),
+        ("No one was hurt.", "No one was hurt", BACKGROUND, '"No one"'),
+        ("Serbia refused to withdraw.", "refused", BACKGROUND, '"refused to"'),
+    ],
+)
+def test_negator_among_the_match_words(
+    sentence: str, match: str, status: Status, reason: str | None
+) -> None:
+    assert_verdict(verdict(sentence, match), status, reason)
+
+
 # --- hedging ---------------------------------------------------------------------------
 
 
@@ -307,6 +326,29 @@ def test_history_sr_sq(sentence: str, match: str, status: Status, reason: str | 
 
 
 PREVIOUS = "Tensions came to a head again in December of last year."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "lang"),
+    [
+        ("The former police officer was arrested at the crossing.", "arrested", None),
+        ("A former senior army commander was detained on Monday.", "detained", "en"),
+        ("The former prime minister was questioned as troops deployed.", "troops deployed", None),
+        ("Bivši policajac uhapšen je na prelazu.", "uhapšen", None),
+        ("Бивши министар ухапшен је на граници.", "ухапшен", "sr"),
+        ("Ish-polici u arrestua në pikëkalim.", "arrestua", None),
+        ("Ish-kryeministri u arrestua dje.", "arrestua", "sq"),
+    ],
+)
+def test_a_former_person_does_not_make_the_event_history(
+    sentence: str, match: str, lang: str | None
+) -> None:
+    assert_verdict(verdict(sentence, match, lang=lang), EVENT, None)
+
+
+def test_a_weak_history_cue_about_no_person_still_counts() -> None:
+    found = verdict("Troops were deployed, just as Russia did.", "Russia did")
+    assert_verdict(found, BACKGROUND, 'history: "just as"')
 
 
 def test_history_carries_over_from_the_previous_sentence() -> None:

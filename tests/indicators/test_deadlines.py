@@ -10,8 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.deadlines import find_deadlines, next_occurrence
-from indicators.text import split_sentences
+from indicators.deadlines import (
+    _FOLDS_TO_PUNCTUATION,
+    _LATIN_LETTERS,
+    _candidates,
+    _expressions,
+    _find,
+    _may_name_a_time,
+    find_deadlines,
+)
+from indicators.text import fold, split_sentences
+from indicators.timewords import next_occurrence, squeeze
 from indicators.types import Deadline, compose_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -282,3 +291,163 @@ def test_any_text_gives_well_formed_deadlines(words: list[str], published: date 
             assert deadline.due.tzinfo is UTC
         if published is None and deadline.due is not None:
             assert str(deadline.due.year) in deadline.phrase  # only full dates resolve
+
+
+# --- the prefilter: only sentences that can hold a deadline are analysed in full ---------
+
+# Cue words in every form the cue patterns know, dates and times, filler, and the
+# characters folding has to take care of (quotes, dashes, no-break space, diacritics,
+# Cyrillic); sentences built from them are compared with the full analysis.
+CUES = [
+    *("deadline", "Deadlines", "ULTIMATUM", "ultimata", "time-limit", "time limit"),
+    *("grace period", "cut-off date", "cutoff point", "rok", "roka", "krajnji rok", "afat"),
+    *("afatin", "afatit", "рок", "рока", "ултиматум", "postpone", "postponed", "postponement"),
+    *("delayed", "extend", "extension", "deferred", "pushed back", "put off", "prolonged"),
+    *("expires", "expired", "ran out", "runs out", "lapsed", "rescheduled", "odložila"),
+    *("odlaže", "produžen", "produžila", "ističe", "istekao", "shtyu", "shtyhet", "zgjatja"),
+    *("skadon", "одложила", "продужила", "истиче", "must", "have to", "has to", "required to"),
+    *("ordered", "obliged", "demanded", "gave", "given", "told", "asked", "had until"),
+    *("unless", "or else", "or face", "moraju", "morali", "naredio", "ukoliko ne", "osim ako"),
+    *("duhet", "përndryshe", "deri më", "мора", "морају", "наредио", "to reach", "to find"),
+    *("to agree", "to re-register", "to re–register", "solution", "compromise", "agreement"),
+    *("deal", "settlement", "response", "answer", "rešenje", "kompromis", "dogovor"),
+    *("sporazum", "zgjidhje", "marrëveshje", "решење", "договор", "споразум"),
+]
+TIME_WORDS = """
+48 10 1 31 2022 2023 1.9.2022. 2022-09-01 15/09/2023 20:00 8 p.m. noon midday CET
+hours hour days day weeks week month months year years sati sata dana dan nedelje
+orëve ditë javë muaj vit сати дана месеца
+two a an forty-eight a couple of twenty-four dva deset dy dhjetë два десет
+more further additional within in next for by until the end of the end-of kraja krajem
+fundi September Sept. October septembra oktobra shtator dhjetor септембра октобра
+Monday friday tomorrow today petak sutra danas e hënë nesër понедељак сутра
+"""
+FILLER = """
+the police of and said was were a in on at with that it Kosovo Serbs Vučić Priština
+Kurti Beograd ; , : ( ) “ ” ‘ ’ " ' – — - … . ? !
+"""
+PIECES = CUES + TIME_WORDS.split() + FILLER.split()
+SPACES = [" ", " ", " ", "  ", "\t", "\u00a0", "\n"]
+
+
+def full_analysis(text: str, published: date | None) -> list[Deadline]:
+    """Every sentence analysed in full: what the prefilter must never change."""
+    return _find(split_sentences(text, has_title=False), published)
+
+
+LINKS = "by until to for within in the next deadline of is on at do deri më u roku od za"
+TIMES = [
+    *("48 hours", "10 days", "a month", "two weeks", "1 September", "September 1", "noon"),
+    *("31 dhjetor", "1. septembra", "1.9.2022.", "2022-09-01", "the end of the month"),
+    *("kraja meseca", "fundi i muajit", "Friday", "tomorrow", "petak", "20:00 CET"),
+    *("48-hour", "forty-eight hours", "a couple of more days", "48 сати", "10 дана"),
+    *("1. септембра", "e hënë", "nesër", "10 ditë", "48 orëve", "end of 2023", "year-end"),
+    "March 2023",
+]
+OBJECTS = ["the", "fines", "talks", "Serbs", "barikade", "afatin", "the ban", "it", "them"]
+words = st.lists(st.sampled_from(FILLER.split()), max_size=4)
+
+
+@st.composite
+def deadline_like_sentence(draw: st.DrawFn) -> str:
+    """Filler, a cue, a few words, a link and a time expression, in any case and spacing."""
+    parts = [
+        *draw(words),
+        draw(st.sampled_from(CUES)),
+        *draw(st.lists(st.sampled_from(OBJECTS), max_size=2)),
+        *draw(st.lists(st.sampled_from(LINKS.split()), min_size=1, max_size=2)),
+        draw(st.sampled_from(TIMES)),
+        *draw(words),
+    ]
+    if draw(st.integers(0, 4)) == 0:
+        parts.reverse()  # the time expression before the cue
+    text = "".join(part + draw(st.sampled_from(SPACES)) for part in parts)
+    return text.upper() if draw(st.integers(0, 4)) == 0 else text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    sentences=st.lists(deadline_like_sentence(), min_size=1, max_size=4),
+    published=st.one_of(st.none(), st.just(PUBLISHED)),
+)
+def test_the_prefilter_never_drops_a_deadline(sentences: list[str], published: date | None) -> None:
+    text = ". ".join(sentences)
+    assert deadlines(text, published) == full_analysis(text, published)
+
+
+def every_test_text() -> list[str]:
+    """The sentences of this module's examples and of the seed articles."""
+    texts = [text for text in CASES]
+    for name in (
+        "test_english_deadlines_resolve",
+        "test_an_expired_deadline_resolves_to_the_past",
+        "test_serbian_and_albanian_deadlines_resolve",
+        "test_a_deadline_without_a_date_is_kept_unresolved",
+        "test_times_that_are_not_deadlines",
+    ):
+        for mark in globals()[name].pytestmark:
+            texts += [case[0] if isinstance(case, tuple) else case for case in mark.args[1]]
+    for article in ARTICLES:
+        body = (SEEDS / article["file"]).read_text(encoding="utf-8")
+        texts.append(compose_text(article["title"], body))
+    return texts
+
+
+@pytest.mark.parametrize("published", [PUBLISHED, None])
+def test_the_prefilter_agrees_with_the_full_analysis_on_every_example(
+    published: date | None,
+) -> None:
+    for text in every_test_text():
+        sentences = split_sentences(text, has_title=False)
+        assert find_deadlines(sentences, published=published) == _find(sentences, published)
+        for sentence in sentences:  # each sentence alone, too
+            assert find_deadlines([sentence], published=published) == _find([sentence], published)
+
+
+def test_the_prefilter_skips_sentences_without_a_cue_or_a_time() -> None:
+    sentences = split_sentences(
+        "Police patrolled the town. The mayor demanded calm. The deadline is 1 December. "
+        "Officials told reporters on Monday that talks would resume.",
+        has_title=False,
+    )
+    kept = _candidates(sentences)
+    assert kept is not None
+    assert [s.index for s in kept] == [2, 3]  # no cue; a cue but no time; noun; cue and time
+
+
+def test_a_text_containing_the_separator_is_analysed_in_full() -> None:
+    text = (
+        "Officials said\x00 the deadline is 1 December. Pristina postponed the fines by 48 hours."
+    )
+    sentences = split_sentences(text, has_title=False)
+    assert _candidates(sentences) is None
+    assert [d.due for d in find_deadlines(sentences, published=PUBLISHED)] == [
+        date(2022, 12, 1),
+        date(2022, 11, 24),
+    ]
+
+
+def test_characters_read_without_folding_fold_to_punctuation() -> None:
+    for char in _FOLDS_TO_PUNCTUATION:
+        assert not any(c.isalnum() for c in fold(char)), char
+    for letter, folded in _LATIN_LETTERS:
+        assert folded == fold(letter) and folded.isascii()
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(TIME_WORDS.split() + FILLER.split()), max_size=12))
+def test_a_text_the_time_gate_rejects_has_no_time_expression(words: list[str]) -> None:
+    folded = squeeze(" ".join(words)).text
+    if not _may_name_a_time(folded):
+        assert _expressions(folded) == []
+
+
+def test_the_prefilter_keeps_every_cue_with_every_time_expression() -> None:
+    for cue in CUES:
+        for link in ("by", "until", "within", "for", "in the next", "do", "deri më", "u roku od"):
+            for time_expression in TIMES:
+                for text in (
+                    f"Officials {cue} the fines {link} {time_expression}.",
+                    f"{link.capitalize()} {time_expression}, officials {cue} it.",
+                ):
+                    assert deadlines(text) == full_analysis(text, PUBLISHED), text

@@ -271,3 +271,14 @@ def test_from_directory_reports_rule_and_topic_problems_together(tmp_path: Path)
         Engine.from_directory(rules, topics)
     paths = {issue.path.name for issue in caught.value.issues}
     assert paths == {"r.yaml", "t.yaml"}
+
+
+def test_engine_topics_agree_with_the_gazetteer(engine: Engine) -> None:
+    seeds = Path(__file__).parents[2] / "seeds"
+    gazetteer = engine.gazetteer
+    assert gazetteer is not None
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))]
+    texts += ["Zelenskyy met Putin. Kyiv and Kharkiv were shelled.", "Kosovo, once."]
+    for text in texts:
+        analysis = engine.analyze(Document(title="", body=text, published=PUBLISHED))
+        assert analysis.topics == gazetteer.tag(analysis.text)

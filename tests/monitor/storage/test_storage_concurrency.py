@@ -88,6 +88,32 @@ def test_both_search_strategies_agree(storage: Storage, monkeypatch: pytest.Monk
     assert [len(ids) for ids in materialised] == [5, 15, 3, 4]
 
 
+def test_searches_without_a_limit_measure_nothing_first(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts read every match anyway: no match count or estimate chooses a strategy."""
+    add_feeds(storage)
+    storage.record_poll(
+        make_poll(
+            [
+                make_item(f"Bridge {n}", "Trucks blocked the bridge in Mitrovica.", hits=HIT)
+                for n in range(3)
+            ]
+        )
+    )
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("measured a search that has no limit")
+
+    monkeypatch.setattr(query, "_fts_matches", refuse)
+    monkeypatch.setattr(query, "_estimated_rows", refuse)
+    assert storage.count_alerts(AlertQuery(search="mitrovica")) == 3
+    assert len(storage.query_alerts(AlertQuery(search="bridge", limit=0))) == 3
+    # With a limit it does measure (the patch above is what the first two avoided).
+    with pytest.raises(AssertionError, match="measured a search"):
+        storage.query_alerts(AlertQuery(search="bridge", limit=2))
+
+
 def test_sqlite_filters_walk_an_index_in_order(tmp_path: Path) -> None:
     """Each single filter reads matching alerts newest first from one index, without
     sorting: the property that keeps them fast with a million alerts."""

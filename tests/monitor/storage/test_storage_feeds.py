@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,6 +13,8 @@ from storage_factories import FEED, NO_PG, OTHER, PG_URL, T0, add_feeds, make_it
 
 from monitor.models import FeedSpec, FeedStatus
 from monitor.storage import Storage, open_storage
+from monitor.storage import feeds as feed_rows
+from monitor.storage.tables import feeds
 
 THIRD = "https://third.example.com/atom"
 
@@ -207,3 +210,40 @@ def test_postgres_claim_skips_rows_locked_by_an_open_transaction(
             assert [f.url for f in storage.claim_due_feeds("b", T0)] == [OTHER]
         locker.dispose()
         assert [f.url for f in storage.claim_due_feeds("c", T0)] == [FEED]
+
+
+def test_last_item_at_is_when_each_feed_last_carried_an_item_new_to_it(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER, THIRD)
+    later, latest = T0 + timedelta(hours=3), T0 + timedelta(days=2)
+    story = make_item("Barricades in Zvečan", link="https://wire.example/1", guid="a")
+    storage.record_poll(make_poll([story], feed=FEED))
+    storage.record_poll(
+        make_poll([story, make_item("Talks resume", guid="b")], feed=FEED, at=later)
+    )
+    # The same article through another feed, later: new to that feed, so it counts there.
+    storage.record_poll(make_poll([story], feed=OTHER, at=latest))
+    # A feed that repeats what it already carried stays silent.
+    storage.record_poll(make_poll([story], feed=FEED, at=latest + timedelta(hours=1)))
+    storage.record_poll(make_poll([], feed=THIRD, at=latest))
+    stats = {f.url: (f.items, f.last_item_at) for f in storage.list_feeds()}
+    assert stats == {FEED: (2, later), OTHER: (1, latest), THIRD: (0, None)}
+    feed = storage.get_feed(OTHER)
+    assert feed is not None and feed.last_item_at == latest and feed.last_item_at.tzinfo is UTC
+    storage.remove_feed(FEED)
+    [removed] = [f for f in storage.list_feeds(include_removed=True) if f.url == FEED]
+    assert removed.last_item_at == later
+
+
+def test_feed_item_stats_read_one_index_per_feed(tmp_path: Path) -> None:
+    """Feed.items and Feed.last_item_at come from the (feed_id, first_seen_at) index
+    alone, whatever the number of items: listing feeds stays cheap."""
+    with open_storage(f"sqlite:///{tmp_path / 'm.db'}") as storage:
+        add_feeds(storage)
+        with storage._engine.connect() as conn:
+            statement = feed_rows._with_item_stats().order_by(feeds.c.url)
+            sql = str(statement.compile(conn))
+            steps = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    searches = [step for step in steps if "item_feeds" in step]
+    assert len(searches) == 2, steps
+    for step in searches:
+        assert "COVERING INDEX ix_item_feeds_feed_id_first_seen_at (feed_id=?)" in step, steps

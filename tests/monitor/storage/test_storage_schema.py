@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DatabaseError
-from storage_factories import FEED, T0, add_feeds, make_poll
+from sqlmodel import SQLModel
+from storage_factories import FEED, T0, add_feeds, make_item, make_poll
 
+from monitor.errors import MonitorError
 from monitor.models import FeedSpec
-from monitor.storage import Storage, StorageError, open_storage
-from monitor.storage.tables import feeds, include_name, metadata
+from monitor.storage import Storage, StorageError, UnknownFeedError, open_storage
+from monitor.storage.engine import alembic_config
+from monitor.storage.tables import FeedRow, feeds, include_name, metadata
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_migrating_an_empty_database_gives_exactly_the_metadata(storage: Storage) -> None:
@@ -24,7 +32,7 @@ def test_migrating_an_empty_database_gives_exactly_the_metadata(storage: Storage
             conn, opts={"include_name": include_name, "compare_type": True}
         )
         assert compare_metadata(context, metadata) == []
-        assert context.get_current_revision() == "0001"
+        assert context.get_current_revision() == HEAD
         tables = set(inspect(conn).get_table_names())
     assert {t.name for t in metadata.sorted_tables} <= tables
 
@@ -119,22 +127,56 @@ def test_naive_datetimes_are_refused(storage: Storage) -> None:
 
 
 def test_unknown_feed_is_named(storage: Storage) -> None:
-    from monitor.storage import UnknownFeedError
-
     with pytest.raises(UnknownFeedError, match=r"https://missing\.example/rss"):
         storage.record_poll(make_poll(feed="https://missing.example/rss"))
     storage.add_feed(FeedSpec(url=FEED), 600)
     assert storage.get_feed(FEED) is not None
 
 
-def test_the_first_migration_downgrades_to_an_empty_database(storage: Storage) -> None:
-    from alembic import command
-
-    from monitor.storage.engine import alembic_config
-
+def test_the_migrations_downgrade_to_an_empty_database(storage: Storage) -> None:
     add_feeds(storage)
     with storage._engine.connect() as conn, conn.begin():
         command.downgrade(alembic_config(conn), "base")
     with storage._engine.connect() as conn:
         left = set(inspect(conn).get_table_names()) - {"alembic_version"}
     assert left == set()
+
+
+def test_a_database_at_the_first_revision_is_upgraded_with_its_data(db_url: str) -> None:
+    with open_storage(db_url) as storage:
+        add_feeds(storage)
+        storage.record_poll(make_poll([make_item("Kept", guid="1")]))
+        with storage._engine.connect() as conn, conn.begin():
+            command.downgrade(alembic_config(conn), "0001")
+            assert MigrationContext.configure(conn).get_current_revision() == "0001"
+    with open_storage(db_url) as storage:
+        feed = storage.get_feed(FEED)
+        assert feed is not None and (feed.items, feed.last_item_at) == (1, T0)
+        with storage._engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"include_name": include_name})
+            assert context.get_current_revision() == HEAD
+            assert compare_metadata(context, metadata) == []
+
+
+def test_table_classes_keep_their_own_metadata() -> None:
+    assert SQLModel.metadata.tables == {}
+    assert {t.name for t in metadata.sorted_tables} >= {"feeds", "items", "alerts", "digests"}
+    assert metadata.naming_convention["pk"] == "pk_%(table_name)s"
+    assert feeds is FeedRow.__table__
+
+
+def test_storage_errors_are_monitor_errors_that_pickle() -> None:
+    error = StorageError("sqlite:///m.db", "record_poll failed: disk I/O error")
+    unknown = UnknownFeedError("postgresql://u:***@h/db", "https://missing.example/rss")
+    for original in (error, unknown):
+        assert isinstance(original, MonitorError)
+        copy = pickle.loads(pickle.dumps(original))
+        assert type(copy) is type(original)
+        assert (str(copy), copy.url, copy.message) == (
+            str(original),
+            original.url,
+            original.message,
+        )
+    assert str(error) == "sqlite:///m.db: record_poll failed: disk I/O error"
+    assert str(unknown) == "postgresql://u:***@h/db: no such feed: https://missing.example/rss"
+    assert pickle.loads(pickle.dumps(unknown)).feed_url == "https://missing.example/rss"
