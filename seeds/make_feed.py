@@ -5,7 +5,7 @@ A test checks that the committed feed is what this script makes."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from email.utils import format_datetime
 from html import escape
 from pathlib import Path
@@ -27,7 +27,7 @@ def build_feed(seeds: Path = SEEDS) -> str:
         stem = Path(article["file"]).stem
         text = (seeds / article["file"]).read_text(encoding="utf-8")
         published = datetime.combine(
-            datetime.fromisoformat(article["published"]).date(), time(8, 0), timezone.utc
+            datetime.fromisoformat(article["published"]).date(), time(8, 0), UTC
         )
         items.append(
             "    <item>\n"
