@@ -338,6 +338,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    load_at_start = _load()
     version = None if args.no_reader else reader_version(args.reader_python)
     if not args.no_reader and version is None:
         print(
@@ -360,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(_header(args, version, workdir if args.keep else None))
+    print(_header(args, version, workdir if args.keep else None, load_at_start))
     print(render_table(results))
     checks = check_targets(results)
     if checks:
@@ -375,8 +376,14 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def _header(args: argparse.Namespace, version: str | None, kept: Path | None) -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def _header(
+    args: argparse.Namespace, version: str | None, kept: Path | None, load_at_start: float
+) -> str:
+    load = _load()
     lines = [
         "# Poll benchmark",
         "",
@@ -384,8 +391,14 @@ def _header(args: argparse.Namespace, version: str | None, kept: Path | None) ->
         f"monitor with {args.workers} workers, {args.concurrency} fetches at once; "
         f"reader {version or 'not measured'} with {args.reader_workers} workers; "
         f"best of {args.repeat}; "
-        f"{os.cpu_count()} CPUs, load average {load:.2f} at the end.",
+        f"{os.cpu_count()} CPUs; load average {load_at_start:.2f} at the start, "
+        f"{load:.2f} at the end.",
     ]
+    if load_at_start > 0.5:
+        lines.append(
+            "The machine was busy when the benchmark started: other work slows the wall-clock "
+            "figures (CPU seconds are steadier)."
+        )
     if kept is not None:
         lines.append(f"Databases kept in {kept}.")
     return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ def build_feed(seeds: Path = SEEDS) -> str:
             f"      <link>{LINK_BASE}{stem}</link>\n"
             f'      <guid isPermaLink="false">seed-{stem}</guid>\n'
             f"      <pubDate>{format_datetime(published)}</pubDate>\n"
-            f"      <source url=\"{LINK_BASE}\">{escape(article['source'], quote=False)}</source>\n"
+            f'      <source url="{LINK_BASE}">{escape(article["source"], quote=False)}</source>\n'
             f"      <description>{escape(article['title'], quote=False)}</description>\n"
             f"      <content:encoded><![CDATA[{article_html(text)}]]></content:encoded>\n"
             "    </item>"

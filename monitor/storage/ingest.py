@@ -8,8 +8,16 @@ b. the normalised link is the same, whichever feed carried it (the new feed is
    linked to the item; no second alert);
 c. the content hash is the same.
 
-Same item and same hash: nothing changes. Same item, new hash (an edited
-article): the item is updated and its alert stored again under the same id.
+Each feed's version of an item is judged on its own: ``item_feeds`` keeps the
+hash of what each feed delivered, since two feeds may carry one article in
+different forms (full text and summary, another title). So:
+
+- a feed carrying a stored item for the first time is linked to it with its
+  own hash; the item's text and alert stay as they are;
+- a feed delivering what it delivered before changes nothing;
+- a feed delivering a new version of its own (an edited article) updates the
+  item and stores its alert again under the same id.
+
 When several incoming items resolve to one stored item, the first one wins.
 Together with the unique constraints this makes recording a poll twice a no-op.
 """
@@ -21,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -63,21 +71,30 @@ class _Resolver:
         self.by_hash = self._first(
             conn, select(items.c.content_hash, func.min(items.c.id)), items.c.content_hash, hashes
         )
-        found = sorted({*self.by_guid.values(), *self.by_link.values(), *self.by_hash.values()})
-        self.hash_of: dict[int, str] = {}
-        self.in_feed: set[int] = set()
-        for chunk in _chunks(found):
+        # This feed's own versions too: another feed's edit may have replaced the
+        # item's hash, and an item without guid or link is found by hash alone.
+        self.by_hash.update(
+            self._first(
+                conn,
+                select(item_feeds.c.content_hash, func.min(item_feeds.c.item_id)).where(
+                    item_feeds.c.feed_id == feed_id
+                ),
+                item_feeds.c.content_hash,
+                hashes,
+            )
+        )
+        self.found = sorted(
+            {*self.by_guid.values(), *self.by_link.values(), *self.by_hash.values()}
+        )
+        # The hash of this feed's version of each found item it carries.
+        self.own_hash: dict[int, str] = {}
+        for chunk in _chunks(self.found):
             rows = conn.execute(
-                select(items.c.id, items.c.content_hash).where(items.c.id.in_(chunk))
+                select(item_feeds.c.item_id, item_feeds.c.content_hash).where(
+                    item_feeds.c.feed_id == feed_id, item_feeds.c.item_id.in_(chunk)
+                )
             )
-            self.hash_of.update({row.id: row.content_hash for row in rows})
-            self.in_feed.update(
-                conn.execute(
-                    select(item_feeds.c.item_id).where(
-                        item_feeds.c.feed_id == feed_id, item_feeds.c.item_id.in_(chunk)
-                    )
-                ).scalars()
-            )
+            self.own_hash.update({row.item_id: row.content_hash for row in rows})
         self.touched: set[int] = set()
 
     @staticmethod
@@ -104,9 +121,12 @@ class _Resolver:
         if link is not None:
             self.by_link.setdefault(link, item_id)
         self.by_hash.setdefault(key.content_hash, item_id)
-        self.hash_of[item_id] = key.content_hash
-        self.in_feed.add(item_id)
+        self.own_hash[item_id] = key.content_hash
         self.touched.add(item_id)
+
+    def carried(self, item_id: int) -> bool:
+        """Whether this feed carried the item before this poll."""
+        return item_id in self.own_hash
 
     def guid_for_feed(self, key: ItemKey) -> str | None:
         return key.guid if key.guid in self.trusted else None
@@ -122,16 +142,14 @@ def feed_id_for(conn: Connection, url: str) -> int | None:
 
 
 def known_hashes(conn: Connection, feed_id: int) -> frozenset[str]:
-    rows = conn.execute(
-        select(items.c.content_hash)
-        .join(item_feeds, item_feeds.c.item_id == items.c.id)
-        .where(item_feeds.c.feed_id == feed_id)
-    )
+    """The hashes of the versions this feed delivered (not the items' current ones)."""
+    rows = conn.execute(select(item_feeds.c.content_hash).where(item_feeds.c.feed_id == feed_id))
     return frozenset(rows.scalars())
 
 
 def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[ItemState]:
-    """NEW unless this feed already stored the item; then UNCHANGED or CHANGED by hash."""
+    """NEW unless this feed already stored the item; then UNCHANGED or CHANGED by
+    comparing with the hash of this feed's own version."""
     keys = [_stored_form(key) for key in keys]
     resolver = _Resolver(conn, feed_id, keys)
     states: list[ItemState] = []
@@ -140,9 +158,9 @@ def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[It
         if item_id is not None and item_id in resolver.touched:
             states.append(ItemState.UNCHANGED)  # a repeat within this poll: ignored when stored
             continue
-        if item_id is None or item_id not in resolver.in_feed:
+        if item_id is None or not resolver.carried(item_id):
             states.append(ItemState.NEW)
-        elif resolver.hash_of[item_id] == key.content_hash:
+        elif resolver.own_hash[item_id] == key.content_hash:
             states.append(ItemState.UNCHANGED)
         else:
             states.append(ItemState.CHANGED)
@@ -160,7 +178,7 @@ def record_poll(conn: Connection, feed_id: int, record: PollRecord) -> PollSumma
     )
     counts["linked_items"] = 0
     resolver = _Resolver(conn, feed_id, [_stored_form(item.key) for item in record.items])
-    alert_of = _alerts_of(conn, sorted(resolver.hash_of))
+    alert_of = _alerts_of(conn, resolver.found)
     for item in record.items:
         key = _stored_form(item.key)
         item_id = resolver.find(key)
@@ -168,7 +186,7 @@ def record_poll(conn: Connection, feed_id: int, record: PollRecord) -> PollSumma
             continue
         if item_id is None:
             item_id = _insert_item(conn, feed_id, item, record.started_at)
-            _link(conn, item_id, feed_id, resolver.guid_for_feed(key), record.started_at)
+            _link(conn, item_id, feed_id, key, resolver.guid_for_feed(key), record.started_at)
             counts["new_items"] += 1
             if item.analysis is not None and item.analysis.matched:
                 alert_rows.insert_alert(
@@ -177,20 +195,25 @@ def record_poll(conn: Connection, feed_id: int, record: PollRecord) -> PollSumma
                 counts["new_alerts"] += 1
             resolver.remember(item_id, key)
             continue
-        if item_id not in resolver.in_feed:
-            _link(conn, item_id, feed_id, resolver.guid_for_feed(key), record.started_at)
+        if not resolver.carried(item_id):
+            # Another feed's item: this feed's version (maybe only a summary) is
+            # recorded, but the item's text and alert stay as they are.
+            _link(conn, item_id, feed_id, key, resolver.guid_for_feed(key), record.started_at)
             if item_id in alert_of:
                 stored = alert_of[item_id]
                 alert_rows.link_feed(conn, stored.id, feed_id, stored.created_at)
             counts["linked_items"] += 1
         else:
-            _update_link_guid(conn, item_id, feed_id, resolver.guid_for_feed(key))
-        if resolver.hash_of[item_id] != key.content_hash:
-            _update_item(conn, item_id, item, record.finished_at)
-            counts["updated_items"] += 1
-            outcome = _restore_alert(conn, item_id, item, alert_of.get(item_id), record.finished_at)
-            if outcome:
-                counts[outcome] += 1
+            edited = resolver.own_hash[item_id] != key.content_hash
+            _update_link(conn, item_id, feed_id, key, resolver.guid_for_feed(key))
+            if edited:
+                _update_item(conn, item_id, item, record.finished_at)
+                counts["updated_items"] += 1
+                outcome = _restore_alert(
+                    conn, item_id, item, alert_of.get(item_id), record.finished_at
+                )
+                if outcome:
+                    counts[outcome] += 1
         resolver.remember(item_id, key)
     _update_feed(conn, feed_id, record)
     make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -279,26 +302,33 @@ def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime
     )
 
 
-def _link(conn: Connection, item_id: int, feed_id: int, guid: str | None, now: datetime) -> None:
+def _link(
+    conn: Connection, item_id: int, feed_id: int, key: ItemKey, guid: str | None, now: datetime
+) -> None:
     conn.execute(
         insert(item_feeds).values(
-            item_id=item_id, feed_id=feed_id, guid=clean_opt(guid), first_seen_at=now
+            item_id=item_id,
+            feed_id=feed_id,
+            guid=clean_opt(guid),
+            first_seen_at=now,
+            content_hash=clean(key.content_hash),
         )
     )
 
 
-def _update_link_guid(conn: Connection, item_id: int, feed_id: int, guid: str | None) -> None:
-    # A feed that changed its guid scheme: look the item up by the new one next time.
-    if guid is None:
-        return
+def _update_link(
+    conn: Connection, item_id: int, feed_id: int, key: ItemKey, guid: str | None
+) -> None:
+    """Record the feed's current version, and its guid: a feed that changed its
+    guid scheme finds the item by the new one next time."""
+    values = {"content_hash": clean(key.content_hash)}
+    if guid is not None:
+        values["guid"] = clean(guid)
+    changed = or_(*(item_feeds.c[name].is_distinct_from(value) for name, value in values.items()))
     conn.execute(
         update(item_feeds)
-        .where(
-            item_feeds.c.item_id == item_id,
-            item_feeds.c.feed_id == feed_id,
-            item_feeds.c.guid.is_distinct_from(clean(guid)),
-        )
-        .values(guid=clean(guid))
+        .where(item_feeds.c.item_id == item_id, item_feeds.c.feed_id == feed_id, changed)
+        .values(**values)
     )
 
 

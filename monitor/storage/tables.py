@@ -131,6 +131,10 @@ class ItemFeedRow(TableBase, table=True):
     # The guid this feed used; NULL when the feed repeated it within one poll (untrusted).
     guid: str | None = Field(default=None, sa_type=Text)
     first_seen_at: datetime = Field(sa_type=UTCDateTime)
+    # The hash of this feed's own version of the item. Two feeds may carry one
+    # article in different forms (full text, summary): an edit is a change in
+    # one feed's version, not a difference between the feeds.
+    content_hash: str = Field(sa_type=String(128))
 
 
 class AlertRow(TableBase, table=True):

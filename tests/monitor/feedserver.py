@@ -280,14 +280,19 @@ def seed_feed() -> bytes:
     return SEED_FEED.read_bytes()
 
 
-def rss(items: list[tuple[str | None, str, str]], *, encoding: str | None = "utf-8") -> str:
+def rss(
+    items: list[tuple[str | None, str, str]],
+    *,
+    encoding: str | None = "utf-8",
+    links: str = "https://news.example/story/",
+) -> str:
     """A small RSS 2.0 document; items are (guid, title, html description)."""
     declaration = f'<?xml version="1.0" encoding="{encoding}"?>\n' if encoding else ""
     entries = "".join(
         "<item>"
         + (f'<guid isPermaLink="false">{escape(guid)}</guid>' if guid else "")
         + f"<title>{escape(title)}</title>"
-        + f"<link>https://news.example/story/{index}</link>"
+        + f"<link>{links}{index}</link>"
         + f"<description>{escape(body)}</description>"
         + "<pubDate>Mon, 29 May 2023 10:00:00 +0000</pubDate>"
         + "</item>\n"
@@ -544,45 +549,77 @@ STANDARD_ROUTES: dict[str, Route | Handler] = {
     "/huge-declared": huge_declared,
     "/gzip-bomb": gzip_bomb_route,
     "/charset/latin1": _charset_route(
-        rss([("l1", LATIN1_TITLE, LATIN1_BODY)], encoding="ISO-8859-1"),
+        rss(
+            [("l1", LATIN1_TITLE, LATIN1_BODY)],
+            links="https://news.example/latin1/",
+            encoding="ISO-8859-1",
+        ),
         "latin-1",
         content_type="application/rss+xml; charset=ISO-8859-1",
     ),
     "/charset/latin1-as-utf8": _charset_route(
-        rss([("l1", LATIN1_TITLE, LATIN1_BODY)], encoding="utf-8"),
+        rss(
+            [("l1", LATIN1_TITLE, LATIN1_BODY)],
+            links="https://news.example/latin1-as-utf8/",
+            encoding="utf-8",
+        ),
         "latin-1",
         content_type="application/rss+xml; charset=utf-8",
     ),
     "/charset/utf8-bom": _charset_route(
-        rss([("bom", CYRILLIC_TITLE, CYRILLIC_BODY)], encoding=None),
+        rss(
+            [("bom", CYRILLIC_TITLE, CYRILLIC_BODY)],
+            links="https://news.example/utf8-bom/",
+            encoding=None,
+        ),
         "utf-8",
         bom=b"\xef\xbb\xbf",
         # text/xml without a charset means us-ascii by RFC 3023: the BOM must win.
         content_type="text/xml",
     ),
     "/charset/utf8-cyrillic": _charset_route(
-        rss([("cy", CYRILLIC_TITLE, CYRILLIC_BODY)], encoding="utf-8"),
+        rss(
+            [("cy", CYRILLIC_TITLE, CYRILLIC_BODY)],
+            links="https://news.example/utf8-cyrillic/",
+            encoding="utf-8",
+        ),
         "utf-8",
         # A server default contradicting the document.
         content_type="application/rss+xml; charset=ISO-8859-1",
     ),
     "/charset/cp1251": _charset_route(
-        rss([("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)], encoding="windows-1251"),
+        rss(
+            [("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)],
+            links="https://news.example/cp1251/",
+            encoding="windows-1251",
+        ),
         "cp1251",
         content_type="application/rss+xml",
     ),
     "/charset/cp1251-undeclared": _charset_route(
-        rss([("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)], encoding=None),
+        rss(
+            [("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)],
+            links="https://news.example/cp1251-undeclared/",
+            encoding=None,
+        ),
         "cp1251",
         content_type="application/rss+xml",
     ),
     "/charset/cp1251-as-latin1": _charset_route(
-        rss([("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)], encoding="windows-1251"),
+        rss(
+            [("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)],
+            links="https://news.example/cp1251-as-latin1/",
+            encoding="windows-1251",
+        ),
         "cp1251",
         content_type="application/rss+xml; charset=ISO-8859-1",
     ),
     "/charset/cp1250": _charset_route(
-        rss([("w1250", CP1250_TITLE, CP1250_BODY)], encoding="windows-1250"),
+        rss(
+            [("w1250", CP1250_TITLE, CP1250_BODY)],
+            links="https://news.example/cp1250/",
+            encoding="windows-1250",
+        ),
         "cp1250",
         content_type="application/rss+xml; charset=windows-1250",
     ),

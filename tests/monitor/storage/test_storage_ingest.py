@@ -221,3 +221,99 @@ def test_known_hashes_are_what_this_feed_stored(storage: Storage) -> None:
     assert storage.known_hashes(OTHER) == {first.content_hash}
     with pytest.raises(UnknownFeedError):
         storage.known_hashes("https://missing.example/rss")
+
+
+# One article in two feeds: the first carries the full text, the second a summary
+# under another title. Both versions match.
+SUMMARY_TITLE = "Army on alert"
+SUMMARY = "Serbia's army was put on alert."
+LINK = "https://news.example.org/a/1"
+
+
+def _full(body: str = BODY, **kwargs: object) -> object:
+    hits = [("troops-alert", Status.EVENT, BODY)]
+    return make_item(TITLE, body, guid="a-1", link=LINK, hits=hits, **kwargs)  # type: ignore[arg-type]
+
+
+def _summary() -> object:
+    hits = [("troops-alert", Status.EVENT, SUMMARY)]
+    return make_item(SUMMARY_TITLE, SUMMARY, guid="b-1", link=LINK + "?utm_source=rss", hits=hits)
+
+
+def _item_state(storage: Storage) -> dict[str, list[tuple[object, ...]]]:
+    tables = snapshot(storage)
+    return {name: tables[name] for name in ("items", "item_feeds", "alerts", "evidence")}
+
+
+def test_two_versions_of_one_link_in_two_feeds_do_not_take_turns(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    full, summary = _full(), _summary()
+    summaries = []
+    for n in range(3):
+        at = T0 + timedelta(hours=n)
+        summaries.append(storage.record_poll(make_poll([full], feed=FEED, at=at)))
+        summaries.append(storage.record_poll(make_poll([summary], feed=OTHER, at=at)))
+        if n == 0:
+            settled = _item_state(storage)
+    first, linked, *rest = summaries
+    assert (first.new_items, first.new_alerts) == (1, 1)
+    assert (linked.new_items, linked.linked_items, linked.updated_items) == (0, 1, 0)
+    assert (linked.new_alerts, linked.updated_alerts) == (0, 0)
+    for later in rest:
+        assert (later.new_items, later.linked_items, later.updated_items) == (0, 0, 0)
+        assert (later.new_alerts, later.updated_alerts, later.removed_alerts) == (0, 0, 0)
+    assert _item_state(storage) == settled
+    [alert] = storage.query_alerts(ALL)
+    assert alert.item.feeds == (FEED, OTHER)
+    # The item keeps the first feed's version; each feed knows its own.
+    full_alert = storage.get_alert(alert.id)
+    assert full_alert is not None and full_alert.item.text == full.text
+    assert storage.known_hashes(FEED) == {full.content_hash}
+    assert storage.known_hashes(OTHER) == {summary.content_hash}
+    assert storage.classify_items(FEED, [full.key]) == [ItemState.UNCHANGED]
+    assert storage.classify_items(OTHER, [summary.key]) == [ItemState.UNCHANGED]
+    assert storage.classify_items(OTHER, [full.key]) == [ItemState.CHANGED]
+
+
+def test_an_edit_in_one_feed_updates_the_alert_once(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    summary = _summary()
+    storage.record_poll(make_poll([_full()], feed=FEED))
+    storage.record_poll(make_poll([summary], feed=OTHER))
+    [before] = storage.query_alerts(ALL)
+    edited = _full(BODY + " Troops moved to the administrative line.", score=75)
+    assert storage.classify_items(FEED, [edited.key]) == [ItemState.CHANGED]
+    later = T0 + timedelta(hours=1)
+    summaries = [
+        storage.record_poll(make_poll([edited], feed=FEED, at=later)),
+        storage.record_poll(make_poll([summary], feed=OTHER, at=later)),
+        storage.record_poll(make_poll([edited], feed=FEED, at=later + timedelta(hours=1))),
+    ]
+    counts = [(s.updated_items, s.updated_alerts, s.new_alerts, s.linked_items) for s in summaries]
+    assert counts == [(1, 1, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0)]
+    [after] = storage.query_alerts(ALL)
+    assert (after.id, after.score, after.updated_at) == (
+        before.id,
+        75,
+        later + timedelta(seconds=2),
+    )
+    full_alert = storage.get_alert(after.id)
+    assert full_alert is not None and full_alert.item.text == edited.text
+    assert full_alert.item.feeds == (FEED, OTHER)
+    assert storage.known_hashes(FEED) == {edited.content_hash}
+    assert storage.known_hashes(OTHER) == {summary.content_hash}
+    assert storage.totals()["items"] == 1
+
+
+def test_an_item_known_by_hash_alone_survives_another_feeds_edit(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    bare = make_item(TITLE, BODY, hits=HIT)  # no guid, no link: only its hash identifies it
+    storage.record_poll(make_poll([_full()], feed=FEED))
+    storage.record_poll(make_poll([bare], feed=OTHER))
+    edited = _full(BODY + " Updated.")
+    storage.record_poll(make_poll([edited], feed=FEED, at=T0 + timedelta(hours=1)))
+    # The item's hash is now the edit's; the other feed still finds its own version.
+    assert storage.classify_items(OTHER, [bare.key]) == [ItemState.UNCHANGED]
+    summary = storage.record_poll(make_poll([bare], feed=OTHER, at=T0 + timedelta(hours=2)))
+    assert (summary.new_items, summary.updated_items, summary.new_alerts) == (0, 0, 0)
+    assert storage.totals() == {"feeds": 2, "items": 1, "alerts": 1}

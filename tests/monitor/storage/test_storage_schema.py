@@ -15,13 +15,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
-from storage_factories import FEED, T0, add_feeds, make_item, make_poll
+from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll
 
 from monitor.errors import MonitorError
 from monitor.models import FeedSpec
 from monitor.storage import Storage, StorageError, UnknownFeedError, open_storage
 from monitor.storage.engine import alembic_config
-from monitor.storage.tables import FeedRow, feeds, include_name, metadata
+from monitor.storage.tables import FeedRow, feeds, include_name, item_feeds, items, metadata
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -156,6 +156,53 @@ def test_a_database_at_the_first_revision_is_upgraded_with_its_data(db_url: str)
             context = MigrationContext.configure(conn, opts={"include_name": include_name})
             assert context.get_current_revision() == HEAD
             assert compare_metadata(context, metadata) == []
+
+
+def test_a_database_at_0002_gets_per_feed_hashes_from_its_items(db_url: str) -> None:
+    shared = make_item("Shared", "Full text.", guid="1", link="https://n.example/1")
+    with open_storage(db_url) as storage:
+        add_feeds(storage, FEED, OTHER)
+        storage.record_poll(make_poll([shared, make_item("Own", "Only here.", guid="2")]))
+        summary = make_item("Shared", "Summary.", guid="s", link="https://n.example/1")
+        storage.record_poll(make_poll([summary], feed=OTHER))
+        with storage._engine.connect() as conn, conn.begin():
+            command.downgrade(alembic_config(conn), "0002")
+            columns = {c["name"] for c in inspect(conn).get_columns("item_feeds")}
+            assert "content_hash" not in columns
+            before = conn.execute(
+                text("SELECT item_id, feed_id, guid FROM item_feeds ORDER BY item_id, feed_id")
+            ).all()
+    assert len(before) == 3
+    with open_storage(db_url) as storage:
+        with storage._engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"include_name": include_name, "compare_type": True}
+            )
+            assert context.get_current_revision() == HEAD
+            assert compare_metadata(context, metadata) == []
+            rows = conn.execute(
+                select(item_feeds.c.item_id, item_feeds.c.feed_id, item_feeds.c.guid).order_by(
+                    item_feeds.c.item_id, item_feeds.c.feed_id
+                )
+            ).all()
+            assert [tuple(r) for r in rows] == [tuple(r) for r in before]
+            backfilled = conn.execute(
+                select(item_feeds.c.content_hash, items.c.content_hash).join(
+                    items, items.c.id == item_feeds.c.item_id
+                )
+            ).all()
+        assert len(backfilled) == 3 and all(own == item for own, item in backfilled)
+        # The other feed's summary was stored before per-feed hashes: it counts as
+        # an edit once, and never again.
+        again = storage.record_poll(make_poll([summary], feed=OTHER, at=T0 + timedelta(hours=1)))
+        assert again.updated_items == 1
+        last = storage.record_poll(make_poll([summary], feed=OTHER, at=T0 + timedelta(hours=2)))
+        assert last.updated_items == 0
+        assert storage.known_hashes(OTHER) == {summary.content_hash}
+        assert storage.known_hashes(FEED) == {
+            shared.content_hash,
+            make_item("Own", "Only here.").content_hash,
+        }
 
 
 def test_table_classes_keep_their_own_metadata() -> None:
