@@ -332,16 +332,23 @@ class Pipeline:
         report = PollReport(started_at=self.clock())
         options = self.options
         release_dead_leases(self.storage)
+        limit = None if ignore_interval else options.concurrency * BATCH_ROUNDS
+        claimed = 0
         while not (stop is not None and stop.is_set()):
             feeds = self.storage.claim_due_feeds(
                 self.owner,
                 self.clock(),
                 ignore_interval=ignore_interval,
                 lease_seconds=options.lease_seconds,
-                limit=None if ignore_interval else options.concurrency * BATCH_ROUNDS,
+                limit=limit,
             )
             if not feeds:
                 break
+            claimed += len(feeds)
+            # The analysis workers are worth starting for a large poll, not a large batch:
+            # a full batch means more feeds are due.
+            more_due = limit if limit is not None and len(feeds) == limit else 0
+            self.runner.plan(claimed + more_due)
             batch = self.poll(feeds, on_outcome=on_outcome, stop=stop)
             report.outcomes.extend(batch.outcomes)
             polled = {outcome.url for outcome in batch.outcomes}
