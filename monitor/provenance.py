@@ -12,7 +12,12 @@ import click
 
 from indicators.types import Analysis
 from monitor.models import Alert
-from monitor.textsafe import single_line
+from monitor.textsafe import clean_text, single_line
+
+
+def _flat(text: str) -> str:
+    """Cleaned, on one line, spaces kept (``single_line`` would trim the pieces' edges)."""
+    return clean_text(text).replace("\n", " ").replace("\t", " ")
 
 
 def mark(text: str, spans: Iterable[tuple[int, int]], *, offset: int = 0, color: bool) -> str:
@@ -23,12 +28,12 @@ def mark(text: str, spans: Iterable[tuple[int, int]], *, offset: int = 0, color:
         start, end = max(start - offset, cursor), min(end - offset, len(text))
         if start >= end:
             continue
-        out.append(single_line(text[cursor:start]))
-        word = single_line(text[start:end])
+        out.append(_flat(text[cursor:start]))
+        word = _flat(text[start:end])
         out.append(click.style(word, bold=True, underline=True) if color else f"[[{word}]]")
         cursor = end
-    out.append(single_line(text[cursor:]))
-    return "".join(out)
+    out.append(_flat(text[cursor:]))
+    return "".join(out).strip()
 
 
 def _evidence_lines(

@@ -69,7 +69,9 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
     """
     end = datetime.now(UTC).date()
     start = end - timedelta(days=days - 1)
-    topics = [topic] if topic else [None, *app.engine.topic_ids]
+    gazetteer = app.engine.gazetteer
+    known = [t.id for t in gazetteer.topics] if gazetteer is not None else []
+    topics = [topic] if topic else [None, *known]
     series = {
         (name or "all alerts"): app.storage.daily_index(topic=name, start=start, end=end)
         for name in topics

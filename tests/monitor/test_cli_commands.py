@@ -1,0 +1,151 @@
+"""Every CLI command against a real SQLite file filled from the seed feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from monitor import paths
+from monitor.cli import cli
+
+SEED_ARTICLE = paths.seeds_dir() / "003_5316a8c73bfd6e30.txt"
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    config = root / "monitor.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{root / "m.db"}"\n'
+        "[schedule]\nworkers = 1\n"
+        f'[digest]\nfolder = "{root / "digests"}"\ntimezone = "Europe/Belgrade"\n'
+        f'[[feeds]]\nurl = "{paths.seeds_dir() / "feed.xml"}"\nname = "Seeds"\n',
+        encoding="utf-8",
+    )
+    assert invoke(config, "run", "--once").exit_code == 0
+    return config
+
+
+def invoke(config: Path, *args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config), *args], input=stdin)
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_alert_formats_agree(config: Path) -> None:
+    as_json = json.loads(ok(invoke(config, "alerts", "--format", "json")))
+    lines = [
+        json.loads(line) for line in ok(invoke(config, "alerts", "--format", "jsonl")).splitlines()
+    ]
+    assert lines == as_json
+    rows = list(csv.DictReader(io.StringIO(ok(invoke(config, "alerts", "--format", "csv")))))
+    assert [int(r["id"]) for r in rows] == [a["id"] for a in as_json]
+    table = ok(invoke(config, "alerts"))
+    assert table.splitlines()[0].split()[:3] == ["ID", "SCORE", "LEVEL"]
+    assert len(table.splitlines()) == len(as_json) + 2
+
+
+@pytest.mark.parametrize(
+    ("args", "check"),
+    [
+        (["--min-score", "60"], lambda a: all(x["score"] >= 60 for x in a) and len(a) >= 2),
+        (["--level", "critical"], lambda a: [x["level"] for x in a] == ["critical"]),
+        (
+            ["--indicator", "casualties", "--status", "event"],
+            lambda a: len(a) == 1 and "injured" in json.dumps(a),
+        ),
+        (["--indicator", "casualties", "--status", "background"], lambda a: len(a) == 2),
+        (["--search", "Mitrovica"], lambda a: len(a) >= 2),
+        (["--topic", "kosovo-serbia"], lambda a: len(a) >= 3),
+        (["--has-deadline"], lambda a: len(a) == 2 and all(x["deadlines"] for x in a)),
+        (["--limit", "2"], lambda a: len(a) == 2),
+        (["--since", "2099-01-01"], lambda a: a == []),
+    ],
+)
+def test_alert_filters(config: Path, args: list[str], check) -> None:
+    found = json.loads(ok(invoke(config, "alerts", "--format", "json", "--limit", "0", *args)))
+    if "--limit" in args:
+        found = json.loads(ok(invoke(config, "alerts", "--format", "json", *args)))
+    assert check(found), found
+
+
+def test_alert_shows_its_provenance(config: Path) -> None:
+    first = json.loads(ok(invoke(config, "alerts", "--format", "json", "--level", "critical")))[0]
+    text = ok(invoke(config, "alert", str(first["id"])))
+    for expected in ("Alert #", "guid:", "seed-003", "fetched:", "feed:", "rule ", "Stored text"):
+        assert expected in text
+    assert "[[" in text  # matched words are marked
+    full = json.loads(ok(invoke(config, "alert", str(first["id"]), "--format", "json")))
+    assert full["contributions"] and full["item"]["text"].startswith(first["item"]["title"])
+
+
+def test_explain_text_and_json() -> None:
+    config = paths.config_dir() / "monitor.toml"
+    args = ["--published", "2019-05-28", "--title", "Long dormant conflict flares"]
+    body = SEED_ARTICLE.read_text(encoding="utf-8")
+    as_json = json.loads(ok(invoke(config, "explain", *args, "--format", "json", "-", stdin=body)))
+    assert {"indicators", "deadlines", "score", "level"} <= set(as_json)
+    events = {i["id"] for i in as_json["indicators"] if i["status"] == "event"}
+    assert {"casualties", "troop_alert", "barricade"} <= events
+    for indicator in as_json["indicators"]:
+        for evidence in indicator["evidence"]:
+            assert as_json["text"][evidence["start"] : evidence["end"]] == evidence["sentence"]
+    text = ok(invoke(config, "explain", *args, str(SEED_ARTICLE)))
+    assert "Score contributions:" in text and "[[" in text and "casualties (event" in text
+
+
+def test_explain_a_missing_file_is_one_line() -> None:
+    result = invoke(paths.config_dir() / "monitor.toml", "explain", "/no/such/article.txt")
+    assert result.exit_code == 2
+    assert "/no/such/article.txt" in result.stderr
+
+
+def test_deadlines_trend_status(config: Path) -> None:
+    deadlines = json.loads(ok(invoke(config, "deadlines", "--format", "json")))
+    assert {d["due"] for d in deadlines if d["resolved"]} >= {"2022-11-24", "2022-09-01"}
+    assert json.loads(ok(invoke(config, "deadlines", "--upcoming", "--format", "json"))) == []
+    trend = ok(invoke(config, "trend", "--days", "7"))
+    assert "all alerts" in trend and "kosovo-serbia" in trend
+    status = json.loads(ok(invoke(config, "status", "--format", "json")))
+    assert status["daemon"]["running"] is False
+    assert status["feeds"]["ok"] == 1 and status["totals"]["alerts"] == 5
+
+
+def test_digest_by_hand(config: Path, tmp_path: Path) -> None:
+    out = ok(invoke(config, "digest", "--out", str(tmp_path)))
+    assert "Wrote" in out
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".html", ".txt"]
+    assert "escalation-monitor" in ok(invoke(config, "digest"))
+    no_mail = invoke(config, "digest", "--email")
+    assert no_mail.exit_code == 1 and "digest.email: not configured" in no_mail.stderr
+
+
+def test_feeds_add_remove_export_import(config: Path, tmp_path: Path) -> None:
+    local = tmp_path / "extra.xml"
+    local.write_bytes((paths.seeds_dir() / "feed.xml").read_bytes())
+    assert "Added" in ok(invoke(config, "feeds", "add", str(local), "--interval", "2h"))
+    exported = ok(invoke(config, "feeds", "export"))
+    assert local.as_uri() in exported and "<opml" in exported
+    assert "Removed" in ok(invoke(config, "feeds", "remove", local.as_uri()))
+    assert local.as_uri() not in ok(invoke(config, "feeds", "export"))
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(exported, encoding="utf-8")
+    assert "Imported 1 new feed" in ok(invoke(config, "feeds", "import", str(opml)))
+    listing = json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
+    assert {f["url"] for f in listing} >= {local.as_uri()}
+    assert invoke(config, "feeds", "remove", "https://nowhere.example/rss").exit_code == 1
+
+
+def test_indicators_list_and_test(config: Path) -> None:
+    listing = json.loads(ok(invoke(config, "indicators", "list", "--format", "json")))
+    assert len(listing) == 11 and all(len(i["version"]) == 12 for i in listing)
+    summary = ok(invoke(config, "indicators", "test", "--quiet"))
+    assert summary.strip().endswith("0 failed")
