@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.models import Feed, FeedSpec, FeedStatus
@@ -48,27 +50,35 @@ def _config_values(spec: FeedSpec, default_interval: int) -> dict[str, Any]:
 
 
 def upsert(conn: Connection, spec: FeedSpec, default_interval: int, now: datetime) -> int:
-    """Insert or reconfigure one feed; health is never reset. Returns the feed id."""
+    """Insert or reconfigure one feed; health is never reset. Returns the feed id.
+
+    Safe when two daemons start at once: the insert skips a URL another
+    transaction has just added, and the feed is then reconfigured like any other.
+    """
     values = _config_values(spec, default_interval)
     existing = conn.execute(select(feeds.c.id).where(feeds.c.url == spec.url)).scalar()
-    if existing is not None:
-        conn.execute(
-            update(feeds)
-            .where(feeds.c.id == existing)
-            .values(**values, removed=False, removed_at=None)
-        )
-        return int(existing)
-    result = conn.execute(
-        insert(feeds).values(
-            url=spec.url,
-            **values,
-            removed=False,
-            created_at=now,
-            status=FeedStatus.NEW.value,
-            error_count=0,
-        )
+    if existing is None:
+        make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        inserted = conn.execute(
+            make_insert(feeds)
+            .values(
+                url=spec.url,
+                **values,
+                removed=False,
+                created_at=now,
+                status=FeedStatus.NEW.value,
+                error_count=0,
+            )
+            .on_conflict_do_nothing(index_elements=["url"])
+            .returning(feeds.c.id)
+        ).scalar()
+        if inserted is not None:
+            return int(inserted)
+        existing = conn.execute(select(feeds.c.id).where(feeds.c.url == spec.url)).scalar_one()
+    conn.execute(
+        update(feeds).where(feeds.c.id == existing).values(**values, removed=False, removed_at=None)
     )
-    return int(result.inserted_primary_key[0])
+    return int(existing)
 
 
 def remove(conn: Connection, url: str, now: datetime) -> bool:
