@@ -105,7 +105,7 @@ def faulty_setup(tmp_path: Path, feed_server: FeedServer) -> tuple[Path, Path]:
     config = tmp_path / "monitor.toml"
     config.write_text(
         f'database_url = "sqlite:///{database}"\n'
-        "[fetch]\nconnect_timeout = 2\nread_timeout = 2\ntotal_timeout = 4\nconcurrency = 16\n"
+        "[fetch]\nconnect_timeout = 3\nread_timeout = 3\ntotal_timeout = 6\nconcurrency = 16\n"
         "per_host = 16\nmax_bytes = 2000000\n"
         "[schedule]\nworkers = 2\nunconditional_every = 0\n"
         + "".join(f'[[feeds]]\nurl = "{feed_server.url(p)}"\n' for p in paths),
