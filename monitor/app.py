@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from indicators.engine import Engine
-from monitor.analysis import AnalysisRunner
-from monitor.fetch import Fetcher, FetchPolicy
-from monitor.pipeline import BATCH_ROUNDS, Pipeline, PollOptions, utc_now
-from monitor.schedule import Backoff
 from monitor.settings import Settings
 from monitor.storage import Storage, open_storage
+
+if TYPE_CHECKING:  # the engine and the poll machinery load only when a command needs them
+    from indicators.engine import Engine
+    from monitor.fetch import FetchPolicy
+    from monitor.pipeline import Pipeline
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class App:
@@ -32,6 +36,8 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        from indicators.engine import Engine
+
         return Engine.from_directory(self.settings.indicators_dir, self.settings.topics_dir)
 
     def sync_feeds(self) -> None:
@@ -39,6 +45,8 @@ class App:
         self.storage.upsert_feeds(self.settings.feed_specs(), self.settings.default_interval)
 
     def fetch_policy(self) -> FetchPolicy:
+        from monitor.fetch import FetchPolicy
+
         fetch = self.settings.fetch
         return FetchPolicy(
             connect_timeout=fetch.connect_timeout,
@@ -53,8 +61,13 @@ class App:
         *,
         workers: int | None = None,
         rng: random.Random | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> Pipeline:
+        from monitor.analysis import AnalysisRunner
+        from monitor.fetch import Fetcher
+        from monitor.pipeline import BATCH_ROUNDS, Pipeline, PollOptions
+        from monitor.schedule import Backoff
+
         schedule = self.settings.schedule
         fetcher = Fetcher(self.fetch_policy())
         runner = AnalysisRunner(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, time
 
 import click
 
-from indicators.selftest import run_examples
 from indicators.types import Document
 from monitor.app import App
 from monitor.commands.common import echo_json, handles_errors, parse_cli_date, pass_app
@@ -106,6 +105,8 @@ def test_indicators(app: App, quiet: bool) -> None:
     Example:
       monitor --config my.toml indicators test
     """
+    from indicators.selftest import run_examples
+
     engine = app.engine
     results = run_examples(engine.indicator_set, engine)
     failures = [r for r in results if not r.passed]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.app import App
 from monitor.commands.common import handles_errors, pass_app, stderr_is_terminal
 from monitor.models import AlertQuery
-from monitor.pipeline import FeedOutcome, PollReport
 from monitor.textsafe import single_line
+
+if TYPE_CHECKING:
+    from monitor.pipeline import FeedOutcome, PollReport
 
 
 @click.command()
