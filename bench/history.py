@@ -9,7 +9,7 @@ The alerts look like the ones the pipeline stores: every indicator of
 ``config/indicators`` (with its severity and rule version) in a realistic mix
 of events and background mentions, the topics of ``config/topics`` (and some
 items tagged with none), sixty feeds, items carried by several feeds, evidence
-sentences naming real places (Mitrovica in about one alert in ten), deadlines,
+sentences naming real places (Mitrovica in about one alert in nine), deadlines,
 and scores from the real scoring (:func:`indicators.scoring.score_document`).
 The schema comes from the real migrations (:func:`monitor.storage.open_storage`);
 rows, including the full-text index and the filter tables, are then written in
@@ -20,12 +20,13 @@ time, so a migration that adds a column with a default does not break the fill.
 
 Start-up is the median of the same command with a filter that matches
 nothing (``monitor --db URL alerts --topic no-such-topic --limit 50 --format
-json``): the interpreter, imports, settings, opening and migrating the
-database, one empty index range, printing ``[]``. "Beyond start-up" is a
-command's median minus that median; the target is 100 ms.
+json``): the interpreter, imports, settings, opening the database and checking
+its migrations, one empty index range, printing ``[]``. "Beyond start-up" is
+a command's median minus that median, in wall and in CPU time; the target is
+100 ms (wall), and the exit status is 1 when a command misses it.
 
-    .venv/bin/python -m bench.history --alerts 1000000 --db sqlite:////tmp/history.db
-    .venv/bin/python -m bench.history --db /tmp/history.db --repeat 9 --explain
+    .venv/bin/python -m bench.history --alerts 1000000 --db sqlite:////tmp/monitor-history.db
+    .venv/bin/python -m bench.history --db /tmp/monitor-history.db --no-cli --explain
 
 A database that already holds alerts is timed as it is (any URL, PostgreSQL
 included); only SQLite can be filled.
@@ -56,9 +57,9 @@ from sqlalchemy.engine import make_url
 from bench import history_text as text
 from indicators.loader import load_indicators
 from indicators.scoring import ScoringInput, score_document
-from indicators.types import TITLE_SEPARATOR, Evidence, Status
+from indicators.types import TITLE_SEPARATOR, Evidence, ScoreCard, Status
 from monitor.models import AlertQuery
-from monitor.storage import history, open_storage, query
+from monitor.storage import Storage, StorageError, history, open_storage, query
 from monitor.storage.engine import build_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +140,15 @@ class _Batch:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {t: [] for t in COLUMNS})
 
 
+@dataclass
+class _Article:
+    title: str
+    text: str
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)  # by indicator
+    # (phrase, due, start, end, reason)
+    deadlines: list[tuple[str, datetime | None, int, int, str]] = field(default_factory=list)
+
+
 class AlertFactory:
     """Alert ``i`` of ``n``, with its item, evidence and filter rows, created in the year
     before ``now``; ids grow with time, as they do when the pipeline stores them."""
@@ -175,116 +185,134 @@ class AlertFactory:
             return ["kosovo-serbia", "russia-ukraine"]
         return []
 
-    def add(self, i: int, batch: _Batch) -> None:
-        rng = self.rng
-        created_at = self.start + self.step * (i - 1 + rng.random() * 0.9)
-        created = _ts(created_at)
-        topics = self._topics()
-        region = text.REGIONS[topics[0] if topics else ""]
-        count = rng.choices((1, 2, 3, 4), weights=(55, 30, 12, 3))[0]
+    def _chosen(self) -> list[str]:
+        count = self.rng.choices((1, 2, 3, 4), weights=(55, 30, 12, 3))[0]
         chosen: list[str] = []
         while len(chosen) < count:
-            pick = rng.choices(self.indicator_ids, weights=self.indicator_weights)[0]
+            pick = self.rng.choices(self.indicator_ids, weights=self.indicator_weights)[0]
             if pick not in chosen:
                 chosen.append(pick)
-        slots = region.slots(rng)
+        return chosen
+
+    def _article(self, chosen: list[str], slots: dict[str, str], created_at: datetime) -> _Article:
+        """Title, then the evidence sentences with neutral filler before and after some."""
+        rng = self.rng
         title = text.title_for(chosen[0], slots, rng)
-        # Body: a lead, the evidence sentences (some further down), neutral filler.
-        # (text, matched spans, indicator, template, status); filler has no indicator
-        sentences: list[tuple[str, list[tuple[int, int]], str, text.Sentence, Status] | str] = []
-        evidence_plan: list[tuple[str, text.Sentence, Status]] = []
+        plan: list[tuple[str, text.Sentence, Status]] = []
         for indicator_id in chosen:
             event_share = text.INDICATOR_MIX[indicator_id][1]
             for _ in range(rng.choices((1, 2), weights=(75, 25))[0]):
                 status = Status.EVENT if rng.random() < event_share else Status.BACKGROUND
-                evidence_plan.append(
-                    (indicator_id, text.sentence(indicator_id, status, rng), status)
-                )
+                plan.append((indicator_id, text.sentence(indicator_id, status, rng), status))
         fillers = iter(rng.sample(text.FILLER, k=min(len(text.FILLER), 6)))
-        for indicator_id, template, status in evidence_plan:
+        body: list[str | tuple[str, text.Sentence, Status]] = []
+        for entry in plan:
             while rng.random() < 0.3:
-                sentences.append(text.fill(next(fillers, text.FILLER[0]), slots))
-            body, spans = text.render(template, slots)
-            sentences.append((body, spans, indicator_id, template, status))
+                body.append(text.fill(next(fillers, text.FILLER[0]), slots))
+            body.append(entry)
         if rng.random() < 0.6:
-            sentences.append(text.fill(rng.choice(text.FILLER), slots))
-        item_text = title + TITLE_SEPARATOR
-        ev_rows: list[tuple[Any, ...]] = []
-        dl_rows: list[tuple[Any, ...]] = []
-        by_indicator: dict[str, list[Evidence]] = {}
-        for index, entry in enumerate(sentences, start=1):
-            begin = len(item_text)
+            body.append(text.fill(rng.choice(text.FILLER), slots))
+        article = _Article(title, title + TITLE_SEPARATOR)
+        for index, entry in enumerate(body, start=1):
             if isinstance(entry, str):
-                item_text += entry + " "
-                continue
-            body, spans, indicator_id, template, status = entry
-            item_text += body + " "
-            abs_spans = tuple((begin + a, begin + b) for a, b in spans)
-            evidence = Evidence(
+                article.text += entry + " "
+            else:
+                self._add_evidence(article, index, *entry, slots, created_at)
+        article.text = article.text.rstrip()
+        return article
+
+    def _add_evidence(
+        self,
+        article: _Article,
+        index: int,
+        indicator_id: str,
+        template: text.Sentence,
+        status: Status,
+        slots: dict[str, str],
+        created_at: datetime,
+    ) -> None:
+        sentence, spans = text.render(template, slots)
+        begin = len(article.text)
+        article.text += sentence + " "
+        background = status is Status.BACKGROUND
+        article.evidence.setdefault(indicator_id, []).append(
+            Evidence(
                 indicator_id=indicator_id,
                 rule_version=self.rules[indicator_id].version,
                 status=status,
-                sentence=body,
+                sentence=sentence,
                 start=begin,
-                end=begin + len(body),
-                match=" … ".join(body[a:b] for a, b in spans),
-                match_spans=abs_spans,
+                end=begin + len(sentence),
+                match=" … ".join(sentence[a:b] for a, b in spans),
+                match_spans=tuple((begin + a, begin + b) for a, b in spans),
                 sentence_index=index,
-                reasons=(template.reason,)
-                if status is Status.BACKGROUND and template.reason
-                else (),
+                reasons=(template.reason,) if background and template.reason else (),
                 strength=template.strength,
             )
-            by_indicator.setdefault(indicator_id, []).append(evidence)
-            if template.due_days is not None or template.deadline:
-                due = (
-                    created_at.date() + timedelta(days=template.due_days)
-                    if template.due_days
-                    else None
-                )
-                phrase_at = body.find(template.deadline)
-                self.deadline_id += 1
-                dl_rows.append(
-                    (self.deadline_id, i, len(dl_rows), template.deadline,
-                     _ts(datetime(due.year, due.month, due.day, tzinfo=UTC)) if due else None, 0,
-                     begin + phrase_at, begin + phrase_at + len(template.deadline),
-                     template.due_reason)
-                )  # fmt: skip
-        item_text = item_text.rstrip()
-        feed = rng.randrange(1, FEEDS + 1)
+        )
+        if template.deadline:
+            due = None
+            if template.due_days:
+                day = created_at.date() + timedelta(days=template.due_days)
+                due = datetime(day.year, day.month, day.day, tzinfo=UTC)  # a date: midnight UTC
+            at = begin + sentence.find(template.deadline)
+            article.deadlines.append(
+                (template.deadline, due, at, at + len(template.deadline), template.due_reason)
+            )
+
+    def _score(self, article: _Article, feed: int) -> tuple[ScoreCard, dict[str, float]]:
         inputs = []
-        for indicator_id, found in by_indicator.items():
+        for indicator_id, found in article.evidence.items():
             rule = self.rules[indicator_id]
             any_event = any(e.status is Status.EVENT for e in found)
             status = Status.EVENT if any_event else Status.BACKGROUND
             inputs.append(
                 ScoringInput(indicator_id, rule.title, rule.severity, status, tuple(found))
             )
-        card, points = score_document(inputs, source_weight=FEED_WEIGHTS[feed % len(FEED_WEIGHTS)])
+        return score_document(inputs, source_weight=FEED_WEIGHTS[feed % len(FEED_WEIGHTS)])
+
+    def add(self, i: int, batch: _Batch) -> None:
+        """Alert ``i`` and its item, as rows of every table it touches."""
+        rng = self.rng
+        rows = batch.rows
+        created_at = self.start + self.step * (i - 1 + rng.random() * 0.9)
+        created = _ts(created_at)
+        topics = self._topics()
+        region = text.REGIONS[topics[0] if topics else ""]
+        chosen = self._chosen()
+        article = self._article(chosen, region.slots(rng), created_at)
+        feed = rng.randrange(1, FEEDS + 1)
+        card, points = self._score(article, feed)
         ordinal = 0
-        for indicator_id, found in by_indicator.items():
+        for indicator_id, found in article.evidence.items():
             for ev in found:
                 self.evidence_id += 1
-                ev_rows.append(
+                rows["evidence"].append(
                     (self.evidence_id, i, ordinal, indicator_id, ev.rule_version, ev.status.value,
                      points[indicator_id], ev.sentence, ev.start, ev.end, ev.match,
                      json.dumps([list(s) for s in ev.match_spans]), json.dumps(list(ev.reasons)),
                      ev.sentence_index, ev.strength)
                 )  # fmt: skip
                 ordinal += 1
-            batch.rows["alert_indicators"].append(
+            rows["alert_indicators"].append(
                 (i, indicator_id, any(e.status is Status.EVENT for e in found),
                  any(e.status is Status.BACKGROUND for e in found), created)
             )  # fmt: skip
-        unique_sentences = list(dict.fromkeys(row[7] for row in ev_rows))
-        search = "\n".join([title, *unique_sentences])
-        digest = hashlib.sha256(item_text.encode()).hexdigest()
+        for ordinal, (phrase, due, begin, end, reason) in enumerate(article.deadlines):
+            self.deadline_id += 1
+            rows["deadlines"].append(
+                (self.deadline_id, i, ordinal, phrase, _ts(due) if due else None, 0, begin, end,
+                 reason)
+            )  # fmt: skip
+        every = [ev for found in article.evidence.values() for ev in found]
+        search = "\n".join([article.title, *dict.fromkeys(ev.sentence for ev in every)])
+        digest = hashlib.sha256(article.text.encode()).hexdigest()
         link = f"https://{text.FEED_SITES[feed % len(text.FEED_SITES)]}{feed}.example/news/{i}"
         published = _ts(created_at - timedelta(minutes=rng.randrange(3, 180)))
-        rows = batch.rows
         rows["items"].append(
-            (i, feed, title, link, link, f"{feed}-{i}", published, created, None, digest, item_text)
-        )
+            (i, feed, article.title, link, link, f"{feed}-{i}", published, created, None, digest,
+             article.text)
+        )  # fmt: skip
         carriers = [feed]
         if rng.random() < 0.08:  # syndicated: a second feed carries the same article
             carriers.append(feed % FEEDS + 1)
@@ -293,16 +321,13 @@ class AlertFactory:
             rows["alert_feeds"].append((i, carrier, created))
         contributions = [{"label": c.label, "points": c.points, "detail": c.detail}
                          for c in card.contributions]  # fmt: skip
-        has_event = any(r[5] == "event" for r in ev_rows)
-        has_background = any(r[5] == "background" for r in ev_rows)
         rows["alerts"].append(
             (i, i, card.score, card.level.value, json.dumps(topics), card.explanation,
-             json.dumps(contributions), search, has_event, has_background, bool(dl_rows), created,
+             json.dumps(contributions), search, any(e.status is Status.EVENT for e in every),
+             any(e.status is Status.BACKGROUND for e in every), bool(article.deadlines), created,
              None)
         )  # fmt: skip
         rows["alert_topics"] += [(i, t, created) for t in topics]
-        rows["evidence"] += ev_rows
-        rows["deadlines"] += dl_rows
         rows["alerts_fts"].append((i, search))
 
 
@@ -458,27 +483,36 @@ def time_cli(url: str, repeat: int) -> tuple[Timing, list[Timing]]:
     return base, commands
 
 
+def _verdict(beyond_ms: float) -> str:
+    return "PASS" if beyond_ms < TARGET_MS else "FAIL"
+
+
 def print_cli_table(base: Timing, commands: list[Timing], repeat: int) -> bool:
     print(f"\n`monitor --db URL alerts FILTERS --limit 50 --format json`, median of {repeat} runs;")
     print(f"start-up: `{base.filters}` (same process, same database, no match).\n")
     print(
-        "| filters | rows | total ms | start-up ms | beyond start-up ms | target < 100 ms "
-        "| CPU ms | start-up CPU ms | beyond start-up CPU ms |"
+        "| filters | rows | total ms | start-up ms | beyond start-up ms | < 100 ms "
+        "| CPU ms | start-up CPU ms | beyond start-up CPU ms | CPU < 100 ms |"
     )
-    print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---|---:|---:|---:|---|")
     ok = True
     for t in commands:
         beyond = t.wall - base.wall
         ok &= beyond < TARGET_MS
         print(
             f"| `{t.filters}` | {t.rows} | {t.wall:.0f} | {base.wall:.0f} | {beyond:.0f} "
-            f"| {'PASS' if beyond < TARGET_MS else 'FAIL'} | {t.cpu:.0f} | {base.cpu:.0f} "
-            f"| {t.cpu - base.cpu:.0f} |"
+            f"| {_verdict(beyond)} | {t.cpu:.0f} | {base.cpu:.0f} | {t.cpu - base.cpu:.0f} "
+            f"| {_verdict(t.cpu - base.cpu)} |"
         )
     print(
         f"| `{base.filters}` (start-up) | {base.rows} | {base.wall:.0f} | | | "
-        f"| {base.cpu:.0f} | | |"
+        f"| {base.cpu:.0f} | | | |"
     )
+    if base.wall > 1.2 * base.cpu:
+        print(
+            f"\nThe start-up waited {base.wall - base.cpu:.0f} ms beyond its CPU time: other work "
+            "shared the machine, so the wall figures overstate the cost; the CPU ones do not."
+        )
     return ok
 
 
@@ -544,6 +578,19 @@ def time_storage(url: str, repeat: int, now: datetime, explain: bool) -> None:
         db.close()
 
 
+def stored_alerts(url: str) -> int:
+    """How many alerts the database holds. Only a SQLite database is migrated here
+    (it is about to be filled); any other is only read, and 0 when it has no schema."""
+    if sqlite_path(url) is not None:
+        with open_storage(url) as storage:
+            return storage.totals()["alerts"]
+    try:
+        with Storage(url) as storage:
+            return storage.totals()["alerts"]
+    except StorageError:
+        return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=1_000_000, help="alerts to fill (default 1M)")
@@ -555,6 +602,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=11, help="runs per command (median)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE after filling")
+    parser.add_argument("--no-cli", action="store_true", help="skip the command-line table")
     parser.add_argument("--no-storage", action="store_true", help="skip the in-process table")
     parser.add_argument(
         "--explain", action="store_true", help="print each id query with its time and plan"
@@ -563,8 +611,7 @@ def main() -> None:
     url = args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}"
     shown = make_url(url).render_as_string(hide_password=True)
     now = datetime.now(UTC)
-    with open_storage(url) as storage:
-        stored = storage.totals()["alerts"]
+    stored = stored_alerts(url)
     if stored == 0:
         if sqlite_path(url) is None:
             raise SystemExit(
@@ -575,9 +622,14 @@ def main() -> None:
         fill_sqlite(url, args.alerts, args.seed, now, analyze=args.analyze)
         stored = args.alerts
         print(f"filled {args.alerts:,} alerts in {time.perf_counter() - began:.0f} s")
-    print(f"{stored:,} alerts in {shown}")
-    base, commands = time_cli(url, args.repeat)
-    ok = print_cli_table(base, commands, args.repeat)
+    with open_storage(url) as storage:
+        newest = storage.query_alerts(AlertQuery(limit=1))
+    age = f", the newest created {now - newest[0].created_at} ago" if newest else ""
+    print(f"{stored:,} alerts in {shown}{age}")
+    ok = True
+    if not args.no_cli:
+        base, commands = time_cli(url, args.repeat)
+        ok = print_cli_table(base, commands, args.repeat)
     if not args.no_storage:
         time_storage(url, args.repeat, now, args.explain)
     sys.exit(0 if ok else 1)
