@@ -32,7 +32,7 @@ analysing every sentence (tests compare the two). The month, weekday and number 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
@@ -62,7 +62,7 @@ from indicators.timewords import (
 )
 from indicators.types import Deadline, Sentence
 
-__all__ = ["find_deadlines"]
+__all__ = ["CUE_TERMS", "FULL_SCAN_TERMS", "find_deadlines"]
 
 
 _DIGIT = re.compile(r"\d")
@@ -268,8 +268,24 @@ _CLAUSE_PENALTY = 5  # a comma or "after" between them counts as this many words
 _MERGE_GAP = 2  # cues this many words apart or closer read as one ("extend the deadline")
 
 
-def find_deadlines(sentences: Sequence[Sentence], *, published: date | None) -> list[Deadline]:
-    """Deadline phrases in ``sentences`` with absolute offsets, in text order."""
+def find_deadlines(
+    sentences: Sequence[Sentence],
+    *,
+    published: date | None,
+    cue_sentences: Collection[int] | None = None,
+) -> list[Deadline]:
+    """Deadline phrases in ``sentences`` with absolute offsets, in text order.
+
+    ``cue_sentences``, when given, are the positions in ``sentences`` of the
+    sentences where a term of :data:`CUE_TERMS` occurs (a caller that already
+    looks terms up finds them in the same pass). Only those are scanned for
+    cue stems; the result is the same. Callers must pass None when a term of
+    :data:`FULL_SCAN_TERMS` ends a sentence or the folded text is not ASCII.
+    """
+    if cue_sentences is not None and not any(_SEPARATOR in s.text for s in sentences):
+        kept = _candidates([sentences[number] for number in sorted(cue_sentences)])
+        if kept is not None:  # (always: no sentence has the separator)
+            return _find(kept, published)
     candidates = _candidates(sentences)
     return _find(sentences if candidates is None else candidates, published)
 
@@ -307,6 +323,29 @@ _OTHER_STEMS = (
     "solution", "compromise", "agreement", "deal", "settlement", "response", "answer",
     "resenj", "kompromis", "dogovor", "sporazum", "zgjidhj", "marreveshj",
 )  # fmt: skip
+
+
+# Terms (see :mod:`indicators.terms`) found wherever a stem above starts a word of
+# ASCII folded text: each stem's words as term words, the last one open-ended.
+CUE_TERMS: tuple[str, ...] = (
+    "deadline*", "ultimat*", "limit*", "grace period*", "cutoff*", "rok*", "afat*",
+    "postpon*", "delay*", "exten*", "defer*", "push* back*", "put off*", "prolong*", "expir*",
+    "run out*", "runs out*", "ran out*", "lapse*", "reschedul*", "odloz*", "odlag*", "produz*",
+    "istek*", "istice*", "shty*", "zgjatj*", "skad*",
+    "must*", "have to*", "has to*", "required to*", "ordered*", "obliged*", "demand*", "gave*",
+    "given*", "told*", "asked*", "have until*", "has until*", "had until*", "unless*",
+    "or else*", "or face*", "mora*", "naredi*", "ukoliko ne*", "osim ako*", "duhet*",
+    "perndryshe*", "deri me*",
+    "to reach*", "to resolve*", "to respond*", "to reply*", "to remove*", "to reregister*",
+    "to register*", "to find*", "to agree*", "to settle*", "to answer*", "to withdraw*",
+    "to leave*", "to dismantle*", "to comply*", "to hand*", "to surrender*", "to pull*",
+    "to evacuate*",
+    "solution*", "compromise*", "agreement*", "deal*", "settlement*", "response*", "answer*",
+    "resenj*", "kompromis*", "dogovor*", "sporazum*", "zgjidhj*", "marreveshj*",
+)  # fmt: skip
+# Stems that can run on over a non-word character, and so across the end of a sentence
+# ("cut" + "off", "to re" + "register"): where one of these ends a sentence, scan them all.
+FULL_SCAN_TERMS: tuple[str, ...] = ("cut", "to re")
 
 
 def _stem_regex(stems: Iterable[str]) -> str:

@@ -14,12 +14,13 @@ from datetime import date
 from pathlib import Path
 
 from indicators.context import classify_context
-from indicators.deadlines import find_deadlines
+from indicators.deadlines import CUE_TERMS, FULL_SCAN_TERMS, find_deadlines
 from indicators.errors import RuleSetError
 from indicators.loader import load_indicators
 from indicators.model import Indicator, IndicatorSet
 from indicators.patterns import PatternHit, PatternMatcher
 from indicators.scoring import ScoringInput, score_document
+from indicators.terms import parse_term
 from indicators.text import (
     WORD_PATTERN,
     Normalized,
@@ -51,10 +52,20 @@ class Engine:
         self._indicators = tuple(indicator_set)
         # Topic terms are found in the same pass as the patterns' terms.
         topic_terms = gazetteer.terms if gazetteer is not None else ()
-        self._matcher = PatternMatcher(self._indicators, extra_terms=topic_terms)
+        # The deadline cues' terms too, so deadlines are looked for only where one occurs.
+        cue_terms = [parse_term(term) for term in CUE_TERMS]
+        full_scan_terms = [parse_term(term) for term in FULL_SCAN_TERMS]
+        self._matcher = PatternMatcher(
+            self._indicators, extra_terms=(*topic_terms, *cue_terms, *full_scan_terms)
+        )
+        extra_ids = self._matcher.extra_ids
         self._topic_terms: dict[int, list[int]] = {}  # matcher term id -> gazetteer term numbers
-        for number, term_id in enumerate(self._matcher.extra_ids):
+        for number, term_id in enumerate(extra_ids[: len(topic_terms)]):
             self._topic_terms.setdefault(term_id, []).append(number)
+        cue_start = len(topic_terms)
+        full_start = cue_start + len(cue_terms)
+        self._cue_ids = frozenset(extra_ids[cue_start:full_start])
+        self._full_scan_ids = frozenset(extra_ids[full_start:])
         self._gazetteer = gazetteer
 
     @classmethod
@@ -117,8 +128,21 @@ class Engine:
         evidence: dict[int, list[Evidence]] = {}
         topic_terms = self._topic_terms
         mentions: list[tuple[int, tuple[int, int]]] = []
+        cue_ids, full_scan_ids = self._cue_ids, self._full_scan_ids
+        # Sentences with a deadline cue; None: scan them all (see find_deadlines).
+        cue_sentences: list[int] | None = [] if folded.isascii() else None
+        matched = self._matcher.match_each(words_of_sentences, lang)
         for position, sentence in enumerate(sentences):
-            hits, term_hits = self._matcher.match_with_hits(words_of_sentences[position], lang)
+            hits, term_hits = matched[position]
+            if cue_sentences is not None and term_hits:
+                if not cue_ids.isdisjoint(term_hits):
+                    cue_sentences.append(position)
+                if not full_scan_ids.isdisjoint(term_hits):
+                    last = len(words_of_sentences[position]) - 1
+                    if any(
+                        r[1] == last for i in full_scan_ids & term_hits.keys() for r in term_hits[i]
+                    ):
+                        cue_sentences = None  # the stem may run on into the next sentence
             if topic_terms:
                 for term_id in topic_terms.keys() & term_hits.keys():
                     for number in topic_terms[term_id]:
@@ -172,7 +196,7 @@ class Engine:
             ),
             key=lambda r: (-r.score, r.id),
         )
-        deadlines = find_deadlines(sentences, published=published)
+        deadlines = find_deadlines(sentences, published=published, cue_sentences=cue_sentences)
         topics = self._gazetteer.tag_mentions(mentions) if self._gazetteer is not None else ()
         return Analysis(
             text=text,

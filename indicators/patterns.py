@@ -318,7 +318,21 @@ class PatternMatcher:
         self, words: Sequence[str], lang: str | None = None
     ) -> tuple[list[PatternHit], dict[int, list[WordRange]]]:
         """:meth:`match`, and every term found (term id -> word ranges, extra terms too)."""
-        hits = self._index.find(words)
+        return self._match_hits(words, self._index.find(words), lang)
+
+    def match_each(
+        self, sentences: Sequence[Sequence[str]], lang: str | None = None
+    ) -> list[tuple[list[PatternHit], dict[int, list[WordRange]]]]:
+        """:meth:`match_with_hits` for each sentence of a document (words looked up once)."""
+        match = self._match_hits
+        return [
+            match(words, hits, lang) if hits else ([], hits)
+            for words, hits in zip(sentences, self._index.find_each(sentences), strict=True)
+        ]
+
+    def _match_hits(
+        self, words: Sequence[str], hits: dict[int, list[WordRange]], lang: str | None
+    ) -> tuple[list[PatternHit], dict[int, list[WordRange]]]:
         if not hits:
             return [], hits
         by_term = self._by_term

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from indicators.text import fold
 
@@ -136,9 +137,19 @@ class _Starts:
     gapped: tuple[tuple[int, frozenset[str]], ...]  # a gap after the first word
     # Phrases this word anchors: (term, its position in the term, the term's other exact words).
     anchored: tuple[tuple[int, int, frozenset[str]], ...]
+    # The same phrases when every word is exact and adjacent: (term, position, words),
+    # matched by comparing a slice of the sentence (no alignment needed).
+    anchored_exact: tuple[tuple[int, int, list[str]], ...]
 
 
-_NOTHING = _Starts((), {}, {}, (), (), ())
+_NOTHING = _Starts((), {}, {}, (), (), (), ())
+
+
+def _exact_words(term: TermWords) -> list[str] | None:
+    """The words of a term made only of exact adjacent words (else None)."""
+    if any(term.gaps) or not all(w.is_exact for w in term.words):
+        return None
+    return [w.text for w in term.words]
 
 
 def _anchor(term: TermWords) -> int:
@@ -188,15 +199,22 @@ class TermIndex:
             for term_id in self._prefix.get(word[:length], ()):
                 if self._terms[term_id].words[0].matches(word):
                     found.add(term_id)
+        anchored_all = sorted(self._anchored.get(word, ()))
         anchored = tuple(
             (
                 term_id,
                 anchor,
                 frozenset(w.text for w in self._terms[term_id].words if w.is_exact) - {word},
             )
-            for term_id, anchor in sorted(self._anchored.get(word, ()))
+            for term_id, anchor in anchored_all
+            if _exact_words(self._terms[term_id]) is None
         )
-        if not found and not anchored:
+        anchored_exact = tuple(
+            (term_id, anchor, exact)
+            for term_id, anchor in anchored_all
+            if (exact := _exact_words(self._terms[term_id])) is not None
+        )
+        if not found and not anchored and not anchored_exact:
             return _NOTHING
         single: list[int] = []
         by_second: dict[str, list[int]] = {}
@@ -220,13 +238,22 @@ class TermIndex:
             tuple(sorted({len(k) for k in by_prefix})),
             tuple(gapped),
             anchored,
+            anchored_exact,
         )
 
     def find(self, words: Sequence[str]) -> dict[int, list[WordRange]]:
         """Term id -> the word ranges where that term occurs."""
+        return self.find_each([words])[0]
+
+    def find_each(self, sentences: Sequence[Sequence[str]]) -> list[dict[int, list[WordRange]]]:
+        """:meth:`find` for each of several word lists (the sentences of one document).
+
+        The words of all of them are looked up at once; terms are found
+        within each list, never across two.
+        """
         cache = self._cache
         starters = self._starters
-        present = set(words)
+        present = set(chain.from_iterable(sentences))
         long_words: dict[str, _Starts] = {}
         unseen = present.difference(cache)
         if unseen:
@@ -247,13 +274,30 @@ class TermIndex:
         if long_words:
             starters = starters | long_words.keys()
         if starters.isdisjoint(present):
-            return {}  # most sentences: decided by set operations alone
+            return [{} for _ in sentences]  # decided by set operations alone
+        return [
+            self._find_in(words, present, cache, starters, long_words)
+            if not starters.isdisjoint(words)
+            else {}
+            for words in sentences
+        ]
+
+    def _find_in(
+        self,
+        words: Sequence[str],
+        present: set[str],
+        cache: dict[str, _Starts],
+        starters: set[str],
+        long_words: dict[str, _Starts],
+    ) -> dict[int, list[WordRange]]:
+        """The terms in one word list; ``present`` holds (at least) all its words."""
         hits: dict[int, list[WordRange]] = {}
         terms = self._terms
         after_last = len(words) - 1
-        for index, word in enumerate(words):
-            if word not in starters:
-                continue
+        if not isinstance(words, list):
+            words = list(words)  # slices are compared with lists of words
+        for index in [i for i, word in enumerate(words) if word in starters]:
+            word = words[index]
             starts = cache.get(word) or long_words[word]
             for term_id in starts.single:
                 if term_id in hits:
@@ -281,6 +325,10 @@ class TermIndex:
                     last = _align(terms[term_id], words, 1, index + 1)
                     if last >= 0:
                         hits.setdefault(term_id, []).append((index, last))
+            for term_id, anchor, exact in starts.anchored_exact:
+                first = index - anchor
+                if first >= 0 and words[first : first + len(exact)] == exact:
+                    hits.setdefault(term_id, []).append((first, first + len(exact) - 1))
             for term_id, anchor, needed in starts.anchored:
                 if needed <= present:
                     term = terms[term_id]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The newest revision in ``migrations/versions`` (a test checks it): a database
+# there needs no migration, so opening it does not import Alembic at all.
+HEAD_REVISION = "0003"
 BUSY_TIMEOUT_MS = 30_000
 # Any constant works: it only has to be the same for every process migrating this database.
 _MIGRATION_LOCK = 7_413_001
@@ -60,6 +64,8 @@ def _sqlite_engine(url: URL) -> Engine:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic configuration built in code: no ``alembic.ini`` at run time."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -74,9 +80,21 @@ def upgrade_to_head(engine: Engine) -> None:
     Several processes may start at once: SQLite serialises them with the write
     lock, PostgreSQL with an advisory lock; the later ones find nothing to do.
     """
+    if stored_revisions(engine) == {HEAD_REVISION}:
+        return  # revisions only move forward: nothing can be left to do
+    from alembic import command
+
     with engine.connect() as conn:
         conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             command.upgrade(alembic_config(conn), "head")
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revisions Alembic recorded in the database (none when it is new)."""
+    with engine.connect() as conn, conn.begin():
+        if not inspect(conn).has_table("alembic_version"):
+            return set()
+        return set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())

@@ -8,13 +8,13 @@ masked), with the original as ``__cause__``.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -50,10 +50,20 @@ def _wrapped(method: Callable[Concatenate[Storage, P], R]) -> Callable[Concatena
             return method(self, *args, **kwargs)
         except StorageError:
             raise
-        except (SQLAlchemyError, CommandError, OSError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, _backend_errors()):
+                raise
             raise StorageError(self.url, f"{method.__name__} failed: {_describe(exc)}") from exc
 
     return wrapper
+
+
+def _backend_errors() -> tuple[type[Exception], ...]:
+    # Alembic is imported only when a migration runs (engine.upgrade_to_head);
+    # until then none of its errors can occur.
+    alembic_errors = sys.modules.get("alembic.util.exc")
+    migration = (alembic_errors.CommandError,) if alembic_errors is not None else ()
+    return (SQLAlchemyError, OSError, *migration)
 
 
 def _describe(exc: BaseException) -> str:
@@ -239,10 +249,10 @@ class Storage:
         same record twice changes nothing the second time.
         """
         with self._write() as conn:
-            feed_id = ingest.feed_id_for(conn, record.feed_url)
-            if feed_id is None:
-                raise UnknownFeedError(self.url, record.feed_url)
-            return ingest.record_poll(conn, feed_id, record)
+            summary = ingest.record_poll(conn, record)
+        if summary is None:
+            raise UnknownFeedError(self.url, record.feed_url)
+        return summary
 
     # -- history -----------------------------------------------------------
 

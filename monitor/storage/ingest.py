@@ -44,6 +44,16 @@ from monitor.storage.tables import FeedRow, alerts, feeds, item_feeds, items, po
 _INGEST_LOCK = 7_413_002
 _CHUNK = 500
 
+# Built once: each is executed with a list of rows.
+_INSERT_ITEMS = insert(items).returning(items.c.id, sort_by_parameter_order=True)
+_INSERT_ITEM_FEEDS = insert(item_feeds)
+_INSERT_POLL_RUN: dict[str, Any] = {
+    # Recording a poll twice stores its run once.
+    name: make_insert(poll_runs).on_conflict_do_nothing(index_elements=["feed_id", "started_at"])
+    for name, make_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
@@ -169,39 +179,57 @@ def classify(conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> list[It
     return states
 
 
-def record_poll(conn: Connection, feed_id: int, record: PollRecord) -> PollSummary:
-    """Store one poll (the caller's transaction makes it all or nothing)."""
+def record_poll(conn: Connection, record: PollRecord) -> PollSummary | None:
+    """Store one poll (the caller's transaction makes it all or nothing); None,
+    with nothing written, when no feed has the record's URL.
+
+    New items, links and alerts are gathered first and written with one
+    statement per table; edits of stored items are rare and written as found.
+    """
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK})
+        conn.execute(_LOCK, {"key": _INGEST_LOCK})
+    # The feed's health first: the same statement finds its id, so a poll
+    # without items (HTTP 304) costs three statements.
+    feed_id = _update_feed(conn, record)
+    if feed_id is None:
+        return None
     counts = dict.fromkeys(
         ("new_items", "updated_items", "new_alerts", "updated_alerts", "removed_alerts"), 0
     )
     counts["linked_items"] = 0
     resolver = _Resolver(conn, feed_id, [_stored_form(item.key) for item in record.items])
     alert_of = _alerts_of(conn, resolver.found)
+    new_items: list[tuple[IngestItem, ItemKey]] = []
+    # Links of stored items to this feed: (item id, key).
+    links: list[tuple[int, ItemKey]] = []
+    carried_alerts: list[dict[str, Any]] = []
+    # Alerts to insert, in item order (so their ids ascend with it, as when
+    # written one by one): an int stands for ``new_items[int]``, a tuple for a
+    # stored item (its id, its carriers).
+    alert_plan: list[tuple[int | tuple[int, tuple[int, ...]], IngestItem]] = []
     for item in record.items:
         key = _stored_form(item.key)
         item_id = resolver.find(key)
         if item_id is not None and item_id in resolver.touched:
             continue
         if item_id is None:
-            item_id = _insert_item(conn, feed_id, item, record.started_at)
-            _link(conn, item_id, feed_id, key, resolver.guid_for_feed(key), record.started_at)
             counts["new_items"] += 1
             if item.analysis is not None and item.analysis.matched:
-                alert_rows.insert_alert(
-                    conn, item_id, item.title, item.analysis, record.finished_at, [feed_id]
-                )
+                alert_plan.append((len(new_items), item))
                 counts["new_alerts"] += 1
-            resolver.remember(item_id, key)
+            new_items.append((item, key))
+            # A placeholder id: later repeats of this item resolve to it and are skipped.
+            resolver.remember(-len(new_items), key)
             continue
         if not resolver.carried(item_id):
             # Another feed's item: this feed's version (maybe only a summary) is
             # recorded, but the item's text and alert stay as they are.
-            _link(conn, item_id, feed_id, key, resolver.guid_for_feed(key), record.started_at)
+            links.append((item_id, key))
             if item_id in alert_of:
                 stored = alert_of[item_id]
-                alert_rows.link_feed(conn, stored.id, feed_id, stored.created_at)
+                carried_alerts.append(
+                    {"alert_id": stored.id, "feed_id": feed_id, "created_at": stored.created_at}
+                )
             counts["linked_items"] += 1
         else:
             edited = resolver.own_hash[item_id] != key.content_hash
@@ -210,27 +238,41 @@ def record_poll(conn: Connection, feed_id: int, record: PollRecord) -> PollSumma
                 _update_item(conn, item_id, item, record.finished_at)
                 counts["updated_items"] += 1
                 outcome = _restore_alert(
-                    conn, item_id, item, alert_of.get(item_id), record.finished_at
+                    conn, item_id, item, alert_of.get(item_id), record.finished_at, alert_plan
                 )
                 if outcome:
                     counts[outcome] += 1
         resolver.remember(item_id, key)
-    _update_feed(conn, feed_id, record)
-    make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(
-        make_insert(poll_runs)
-        .values(
-            feed_id=feed_id,
-            started_at=record.started_at,
-            finished_at=record.finished_at,
-            http_status=record.http_status,
-            bytes=record.bytes,
-            new_items=counts["new_items"],
-            error=clean_opt(record.error),
-        )
-        .on_conflict_do_nothing(index_elements=["feed_id", "started_at"])
+    new_ids = _insert_items(conn, feed_id, new_items, record.started_at)
+    links[:0] = zip(new_ids, (key for _, key in new_items), strict=True)
+    _link(conn, feed_id, links, resolver, record.started_at)
+    alert_rows.insert_alerts(
+        conn,
+        [
+            alert_rows.NewAlert(new_ids[target], item.title, item.analysis, (feed_id,))
+            if isinstance(target, int)
+            else alert_rows.NewAlert(target[0], item.title, item.analysis, target[1])
+            for target, item in alert_plan
+            if item.analysis is not None
+        ],
+        record.finished_at,
     )
+    alert_rows.link_feeds(conn, carried_alerts)
+    _insert_poll_run(conn, feed_id, record, counts["new_items"])
     return PollSummary(feed_url=record.new_url or record.feed_url, **counts)
+
+
+def _insert_poll_run(conn: Connection, feed_id: int, record: PollRecord, new_items: int) -> None:
+    values = {
+        "feed_id": feed_id,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+        "http_status": record.http_status,
+        "bytes": record.bytes,
+        "new_items": new_items,
+        "error": clean_opt(record.error),
+    }
+    conn.execute(_INSERT_POLL_RUN[conn.dialect.name], values)
 
 
 def _alerts_of(conn: Connection, item_ids: Sequence[int]) -> dict[int, StoredAlert]:
@@ -250,16 +292,17 @@ def _restore_alert(
     item: IngestItem,
     existing: StoredAlert | None,
     now: datetime,
+    alert_plan: list[Any],
 ) -> str | None:
+    """Bring an edited item's alert up to date; a new one is added to ``alert_plan``."""
     matched = item.analysis is not None and item.analysis.matched
     if existing is None:
         if not matched:
             return None
-        assert item.analysis is not None
         carriers = conn.execute(
             select(item_feeds.c.feed_id).where(item_feeds.c.item_id == item_id)
         ).scalars()
-        alert_rows.insert_alert(conn, item_id, item.title, item.analysis, now, list(carriers))
+        alert_plan.append(((item_id, tuple(carriers)), item))
         return "new_alerts"
     if not matched:
         alert_rows.delete_alert(conn, existing)
@@ -269,21 +312,27 @@ def _restore_alert(
     return "updated_alerts"
 
 
-def _insert_item(conn: Connection, feed_id: int, item: IngestItem, fetched_at: datetime) -> int:
-    result = conn.execute(
-        insert(items).values(
-            feed_id=feed_id,
-            title=clean(item.title),
-            link=clean_opt(item.link),
-            link_norm=clean_opt(normalize_link(item.link)),
-            guid=clean_opt(item.guid),
-            published=item.published,
-            fetched_at=fetched_at,
-            content_hash=clean(item.content_hash),
-            text=clean(item.text),
-        )
-    )
-    return int(result.inserted_primary_key[0])
+def _insert_items(
+    conn: Connection, feed_id: int, new: Sequence[tuple[IngestItem, ItemKey]], fetched_at: datetime
+) -> list[int]:
+    """Insert items, in order; their ids."""
+    if not new:
+        return []
+    rows = [
+        {
+            "feed_id": feed_id,
+            "title": clean(item.title),
+            "link": clean_opt(item.link),
+            "link_norm": clean_opt(normalize_link(item.link)),
+            "guid": clean_opt(item.guid),
+            "published": item.published,
+            "fetched_at": fetched_at,
+            "content_hash": clean(item.content_hash),
+            "text": clean(item.text),
+        }
+        for item, _ in new
+    ]
+    return [int(row[0]) for row in conn.execute(_INSERT_ITEMS, rows)]
 
 
 def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime) -> None:
@@ -303,17 +352,26 @@ def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime
 
 
 def _link(
-    conn: Connection, item_id: int, feed_id: int, key: ItemKey, guid: str | None, now: datetime
+    conn: Connection,
+    feed_id: int,
+    links: Sequence[tuple[int, ItemKey]],
+    resolver: _Resolver,
+    now: datetime,
 ) -> None:
-    conn.execute(
-        insert(item_feeds).values(
-            item_id=item_id,
-            feed_id=feed_id,
-            guid=clean_opt(guid),
-            first_seen_at=now,
-            content_hash=clean(key.content_hash),
-        )
-    )
+    """Record this feed's version of each item: its hash and (trusted) guid."""
+    if not links:
+        return
+    rows = [
+        {
+            "item_id": item_id,
+            "feed_id": feed_id,
+            "guid": clean_opt(resolver.guid_for_feed(key)),
+            "first_seen_at": now,
+            "content_hash": clean(key.content_hash),
+        }
+        for item_id, key in links
+    ]
+    conn.execute(_INSERT_ITEM_FEEDS, rows)
 
 
 def _update_link(
@@ -332,7 +390,8 @@ def _update_link(
     )
 
 
-def _update_feed(conn: Connection, feed_id: int, record: PollRecord) -> None:
+def _update_feed(conn: Connection, record: PollRecord) -> int | None:
+    """Record the feed's health and validators; its id (None: no such feed)."""
     values: dict[str, Any] = {
         "status": record.status.value,
         "last_polled_at": record.finished_at,
@@ -360,4 +419,7 @@ def _update_feed(conn: Connection, feed_id: int, record: PollRecord) -> None:
         else:
             # The feed moved to a URL we already poll: that row carries on, this one retires.
             values.update(removed=True, removed_at=record.finished_at)
-    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+    statement = (
+        update(feeds).where(feeds.c.url == record.feed_url).values(**values).returning(feeds.c.id)
+    )
+    return conn.execute(statement).scalar()

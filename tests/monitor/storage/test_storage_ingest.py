@@ -8,7 +8,7 @@ import pytest
 from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll, snapshot
 
 from indicators.types import Status
-from monitor.models import AlertQuery, ItemKey, ItemState
+from monitor.models import AlertQuery, IngestItem, ItemKey, ItemState
 from monitor.storage import Storage, UnknownFeedError
 
 ALL = AlertQuery(limit=0)
@@ -317,3 +317,46 @@ def test_an_item_known_by_hash_alone_survives_another_feeds_edit(storage: Storag
     summary = storage.record_poll(make_poll([bare], feed=OTHER, at=T0 + timedelta(hours=2)))
     assert (summary.new_items, summary.updated_items, summary.new_alerts) == (0, 0, 0)
     assert storage.totals() == {"feeds": 2, "items": 1, "alerts": 1}
+
+
+def test_a_large_poll_keeps_every_row_with_its_own_item(storage: Storage) -> None:
+    """Rows are written a table at a time: each alert's evidence, topics, deadlines,
+    carriers and search entry must still belong to its own item."""
+    add_feeds(storage, FEED, OTHER)
+
+    def numbered(n: int, body: str = "") -> IngestItem:
+        sentence = f"Unit{n} was put on combat alert."
+        hits = [(f"indicator-{n}", Status.EVENT, sentence)] if n % 3 and not body else []
+        return make_item(
+            f"Item {n}",
+            body or sentence,
+            guid=f"g-{n}",
+            link=f"https://n.example/{n}",
+            hits=hits,
+            topics=(f"topic-{n}",),
+            score=n,
+            deadlines=[(f"Unit{n}", None)],
+        )
+
+    # OTHER carries item 4 (with its alert) first; FEED's edit gives item 7 its first alert.
+    storage.record_poll(make_poll([numbered(4)], feed=OTHER))
+    storage.record_poll(make_poll([numbered(7, "Calm.")]))
+    later = T0 + timedelta(hours=1)
+    summary = storage.record_poll(make_poll([numbered(n) for n in range(1, 41)], at=later))
+    assert (summary.new_items, summary.linked_items, summary.updated_items) == (38, 1, 1)
+    assert summary.new_alerts == 26  # n % 3 != 0, but for item 4 (already alerted)
+    found = storage.query_alerts(ALL)
+    # Newest first, ties by id: this poll's ids ascend in item order, as when
+    # written one by one (item 7's alert too, though found as an edit).
+    this_poll = [f"Item {n}" for n in range(40, 0, -1) if n % 3 and n != 4]
+    assert [a.item.title for a in found] == [*this_poll, "Item 4"]
+    for alert in found:
+        n = int(alert.item.title.split()[1])
+        assert alert.score == n and alert.topics == (f"topic-{n}",)
+        [indicator] = alert.indicators
+        assert indicator.id == f"indicator-{n}"
+        assert [e.sentence for e in indicator.evidence] == [f"Unit{n} was put on combat alert."]
+        assert [d.phrase for d in alert.deadlines] == [f"Unit{n}"]
+        assert set(alert.item.feeds) == ({FEED, OTHER} if n == 4 else {FEED})
+        assert [a.id for a in storage.query_alerts(AlertQuery(search=f"Unit{n}"))] == [alert.id]
+        assert [a.id for a in storage.query_alerts(AlertQuery(topic=f"topic-{n}"))] == [alert.id]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
@@ -20,7 +23,7 @@ from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll
 from monitor.errors import MonitorError
 from monitor.models import FeedSpec
 from monitor.storage import Storage, StorageError, UnknownFeedError, open_storage
-from monitor.storage.engine import alembic_config
+from monitor.storage.engine import HEAD_REVISION, alembic_config
 from monitor.storage.tables import FeedRow, feeds, include_name, item_feeds, items, metadata
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -55,6 +58,36 @@ def test_opening_twice_keeps_data_and_migrates_once(db_url: str) -> None:
         add_feeds(first)
     with Storage.open(db_url) as second:
         assert [f.url for f in second.list_feeds()] == [FEED]
+
+
+def test_the_head_revision_constant_is_the_migrations_head() -> None:
+    assert HEAD_REVISION == HEAD
+
+
+def test_opening_a_migrated_database_does_not_load_alembic(db_url: str) -> None:
+    open_storage(db_url).close()
+    script = (
+        "import sys\n"
+        "from monitor.storage import open_storage\n"
+        "open_storage(sys.argv[1]).close()\n"
+        "assert 'alembic' not in sys.modules, 'alembic was imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, db_url],
+        cwd=Path(__file__).resolve().parents[3],  # the project root, where monitor/ is
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_database_from_a_newer_version_is_a_storage_error(db_url: str) -> None:
+    with open_storage(db_url) as storage, storage._engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StorageError, match="migrate failed") as caught:
+        open_storage(db_url)
+    assert isinstance(caught.value.__cause__, CommandError)
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
