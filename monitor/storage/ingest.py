@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -60,65 +60,65 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + _CHUNK]
 
 
+# The resolver's look-ups, built once; each runs on a chunk of ``values``.
+def _first_of(key: Any, item_id: Any, *where: Any) -> Any:
+    """The lowest item id for each key in ``values``."""
+    return (
+        select(key, func.min(item_id))
+        .where(*where, key.in_(bindparam("values", expanding=True)))
+        .group_by(key)
+    )
+
+
+_THIS_FEED = item_feeds.c.feed_id == bindparam("feed_id")
+_BY_GUID = _first_of(item_feeds.c.guid, item_feeds.c.item_id, _THIS_FEED)
+_BY_LINK = _first_of(items.c.link_norm, items.c.id)
+_BY_HASH = _first_of(items.c.content_hash, items.c.id)
+_BY_OWN_HASH = _first_of(item_feeds.c.content_hash, item_feeds.c.item_id, _THIS_FEED)
+_OWN_VERSIONS = select(item_feeds.c.item_id, item_feeds.c.content_hash, item_feeds.c.guid).where(
+    _THIS_FEED, item_feeds.c.item_id.in_(bindparam("values", expanding=True))
+)
+
+
+def _first(conn: Connection, query: Any, feed_id: int, values: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(values):
+        rows = conn.execute(query, {"feed_id": feed_id, "values": list(chunk)})
+        out.update({key: int(item_id) for key, item_id in rows})
+    return out
+
+
 class _Resolver:
     """Finds the stored item an incoming key stands for; remembers this poll's writes."""
 
     def __init__(self, conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> None:
         self.trusted = trusted_guids(keys)
-        self.by_guid = self._first(
-            conn,
-            select(item_feeds.c.guid, func.min(item_feeds.c.item_id)).where(
-                item_feeds.c.feed_id == feed_id
-            ),
-            item_feeds.c.guid,
-            sorted(self.trusted),
-        )
-        links = sorted({link for k in keys if (link := normalize_link(k.link))})
-        self.by_link = self._first(
-            conn, select(items.c.link_norm, func.min(items.c.id)), items.c.link_norm, links
-        )
+        self.by_guid = _first(conn, _BY_GUID, feed_id, sorted(self.trusted))
+        # Normalised once per poll: each key's link is looked up several times.
+        self.links = {k.link: normalize_link(k.link) for k in keys}
+        links = sorted({link for link in self.links.values() if link})
+        self.by_link = _first(conn, _BY_LINK, feed_id, links)
         hashes = sorted({k.content_hash for k in keys})
-        self.by_hash = self._first(
-            conn, select(items.c.content_hash, func.min(items.c.id)), items.c.content_hash, hashes
-        )
+        self.by_hash = _first(conn, _BY_HASH, feed_id, hashes)
         # This feed's own versions too: another feed's edit may have replaced the
         # item's hash, and an item without guid or link is found by hash alone.
-        self.by_hash.update(
-            self._first(
-                conn,
-                select(item_feeds.c.content_hash, func.min(item_feeds.c.item_id)).where(
-                    item_feeds.c.feed_id == feed_id
-                ),
-                item_feeds.c.content_hash,
-                hashes,
-            )
-        )
+        self.by_hash.update(_first(conn, _BY_OWN_HASH, feed_id, hashes))
         self.found = sorted(
             {*self.by_guid.values(), *self.by_link.values(), *self.by_hash.values()}
         )
-        # The hash of this feed's version of each found item it carries.
+        # The hash and guid of this feed's version of each found item it carries.
         self.own_hash: dict[int, str] = {}
+        self.own_guid: dict[int, str | None] = {}
         for chunk in _chunks(self.found):
-            rows = conn.execute(
-                select(item_feeds.c.item_id, item_feeds.c.content_hash).where(
-                    item_feeds.c.feed_id == feed_id, item_feeds.c.item_id.in_(chunk)
-                )
-            )
-            self.own_hash.update({row.item_id: row.content_hash for row in rows})
+            for row in conn.execute(_OWN_VERSIONS, {"feed_id": feed_id, "values": list(chunk)}):
+                self.own_hash[row.item_id] = row.content_hash
+                self.own_guid[row.item_id] = row.guid
         self.touched: set[int] = set()
-
-    @staticmethod
-    def _first(conn: Connection, query: Any, column: Any, values: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in _chunks(values):
-            rows = conn.execute(query.where(column.in_(chunk)).group_by(column))
-            out.update({key: int(item_id) for key, item_id in rows})
-        return out
 
     def find(self, key: ItemKey) -> int | None:
         if key.guid in self.trusted and key.guid in self.by_guid:
             return self.by_guid[key.guid]
-        link = normalize_link(key.link)
+        link = self._normalized(key.link)
         if link is not None and link in self.by_link:
             return self.by_link[link]
         return self.by_hash.get(key.content_hash)
@@ -127,12 +127,25 @@ class _Resolver:
         """Record that this poll stored ``key`` as ``item_id`` (new or edited)."""
         if key.guid in self.trusted:
             self.by_guid[key.guid] = item_id
-        link = normalize_link(key.link)
+        link = self._normalized(key.link)
         if link is not None:
             self.by_link.setdefault(link, item_id)
         self.by_hash.setdefault(key.content_hash, item_id)
         self.own_hash[item_id] = key.content_hash
         self.touched.add(item_id)
+
+    def _normalized(self, link: str | None) -> str | None:
+        if link not in self.links:
+            self.links[link] = normalize_link(link)
+        return self.links[link]
+
+    def link_changed(self, item_id: int, key: ItemKey) -> bool:
+        """Whether this feed's stored version of a carried item differs from ``key``
+        (its hash, or its guid when the guid can be trusted)."""
+        guid = self.guid_for_feed(key)
+        return self.own_hash[item_id] != key.content_hash or (
+            guid is not None and guid != self.own_guid.get(item_id)
+        )
 
     def carried(self, item_id: int) -> bool:
         """Whether this feed carried the item before this poll."""
@@ -233,7 +246,8 @@ def record_poll(conn: Connection, record: PollRecord) -> PollSummary | None:
             counts["linked_items"] += 1
         else:
             edited = resolver.own_hash[item_id] != key.content_hash
-            _update_link(conn, item_id, feed_id, key, resolver.guid_for_feed(key))
+            if resolver.link_changed(item_id, key):
+                _update_link(conn, item_id, feed_id, key, resolver.guid_for_feed(key))
             if edited:
                 _update_item(conn, item_id, item, record.finished_at)
                 counts["updated_items"] += 1
