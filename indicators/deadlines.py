@@ -62,7 +62,7 @@ from indicators.timewords import (
 )
 from indicators.types import Deadline, Sentence
 
-__all__ = ["CUE_TERMS", "FULL_SCAN_TERMS", "find_deadlines"]
+__all__ = ["CUE_TERMS", "find_deadlines"]
 
 
 _DIGIT = re.compile(r"\d")
@@ -279,10 +279,14 @@ def find_deadlines(
     ``cue_sentences``, when given, are the positions in ``sentences`` of the
     sentences where a term of :data:`CUE_TERMS` occurs (a caller that already
     looks terms up finds them in the same pass). Only those are scanned for
-    cue stems; the result is the same. Callers must pass None when a term of
-    :data:`FULL_SCAN_TERMS` ends a sentence or the folded text is not ASCII.
+    cue stems; the result is the same, as a sentence can hold a deadline only
+    if a stem starts a word of it. Callers must pass None when the folded
+    text is not ASCII (the terms are found on words of folded text; the stems
+    are looked for on ASCII letters).
     """
     if cue_sentences is not None and not any(_SEPARATOR in s.text for s in sentences):
+        if not cue_sentences:
+            return []
         kept = _candidates([sentences[number] for number in sorted(cue_sentences)])
         if kept is not None:  # (always: no sentence has the separator)
             return _find(kept, published)
@@ -328,7 +332,7 @@ _OTHER_STEMS = (
 # Terms (see :mod:`indicators.terms`) found wherever a stem above starts a word of
 # ASCII folded text: each stem's words as term words, the last one open-ended.
 CUE_TERMS: tuple[str, ...] = (
-    "deadline*", "ultimat*", "limit*", "grace period*", "cutoff*", "rok*", "afat*",
+    "deadline*", "ultimat*", "limit*", "grace period*", "cutoff*", "cut off*", "rok*", "afat*",
     "postpon*", "delay*", "exten*", "defer*", "push* back*", "put off*", "prolong*", "expir*",
     "run out*", "runs out*", "ran out*", "lapse*", "reschedul*", "odloz*", "odlag*", "produz*",
     "istek*", "istice*", "shty*", "zgjatj*", "skad*",
@@ -337,15 +341,12 @@ CUE_TERMS: tuple[str, ...] = (
     "or else*", "or face*", "mora*", "naredi*", "ukoliko ne*", "osim ako*", "duhet*",
     "perndryshe*", "deri me*",
     "to reach*", "to resolve*", "to respond*", "to reply*", "to remove*", "to reregister*",
-    "to register*", "to find*", "to agree*", "to settle*", "to answer*", "to withdraw*",
-    "to leave*", "to dismantle*", "to comply*", "to hand*", "to surrender*", "to pull*",
-    "to evacuate*",
+    "to re register*", "to register*", "to find*", "to agree*", "to settle*", "to answer*",
+    "to withdraw*", "to leave*", "to dismantle*", "to comply*", "to hand*", "to surrender*",
+    "to pull*", "to evacuate*",
     "solution*", "compromise*", "agreement*", "deal*", "settlement*", "response*", "answer*",
     "resenj*", "kompromis*", "dogovor*", "sporazum*", "zgjidhj*", "marreveshj*",
 )  # fmt: skip
-# Stems that can run on over a non-word character, and so across the end of a sentence
-# ("cut" + "off", "to re" + "register"): where one of these ends a sentence, scan them all.
-FULL_SCAN_TERMS: tuple[str, ...] = ("cut", "to re")
 
 
 def _stem_regex(stems: Iterable[str]) -> str:

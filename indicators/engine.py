@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from indicators.context import classify_context
-from indicators.deadlines import CUE_TERMS, FULL_SCAN_TERMS, find_deadlines
+from indicators.deadlines import CUE_TERMS, find_deadlines
 from indicators.errors import RuleSetError
 from indicators.loader import load_indicators
 from indicators.model import Indicator, IndicatorSet
@@ -54,18 +54,12 @@ class Engine:
         topic_terms = gazetteer.terms if gazetteer is not None else ()
         # The deadline cues' terms too, so deadlines are looked for only where one occurs.
         cue_terms = [parse_term(term) for term in CUE_TERMS]
-        full_scan_terms = [parse_term(term) for term in FULL_SCAN_TERMS]
-        self._matcher = PatternMatcher(
-            self._indicators, extra_terms=(*topic_terms, *cue_terms, *full_scan_terms)
-        )
+        self._matcher = PatternMatcher(self._indicators, extra_terms=(*topic_terms, *cue_terms))
         extra_ids = self._matcher.extra_ids
         self._topic_terms: dict[int, list[int]] = {}  # matcher term id -> gazetteer term numbers
         for number, term_id in enumerate(extra_ids[: len(topic_terms)]):
             self._topic_terms.setdefault(term_id, []).append(number)
-        cue_start = len(topic_terms)
-        full_start = cue_start + len(cue_terms)
-        self._cue_ids = frozenset(extra_ids[cue_start:full_start])
-        self._full_scan_ids = frozenset(extra_ids[full_start:])
+        self._cue_ids = frozenset(extra_ids[len(topic_terms) :])
         self._gazetteer = gazetteer
 
     @classmethod
@@ -128,21 +122,14 @@ class Engine:
         evidence: dict[int, list[Evidence]] = {}
         topic_terms = self._topic_terms
         mentions: list[tuple[int, tuple[int, int]]] = []
-        cue_ids, full_scan_ids = self._cue_ids, self._full_scan_ids
+        cue_ids = self._cue_ids
         # Sentences with a deadline cue; None: scan them all (see find_deadlines).
         cue_sentences: list[int] | None = [] if folded.isascii() else None
         matched = self._matcher.match_each(words_of_sentences, lang)
         for position, sentence in enumerate(sentences):
             hits, term_hits = matched[position]
-            if cue_sentences is not None and term_hits:
-                if not cue_ids.isdisjoint(term_hits):
-                    cue_sentences.append(position)
-                if not full_scan_ids.isdisjoint(term_hits):
-                    last = len(words_of_sentences[position]) - 1
-                    if any(
-                        r[1] == last for i in full_scan_ids & term_hits.keys() for r in term_hits[i]
-                    ):
-                        cue_sentences = None  # the stem may run on into the next sentence
+            if cue_sentences is not None and not cue_ids.isdisjoint(term_hits):
+                cue_sentences.append(position)
             if topic_terms:
                 for term_id in topic_terms.keys() & term_hits.keys():
                     for number in topic_terms[term_id]:

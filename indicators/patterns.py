@@ -340,10 +340,13 @@ class PatternMatcher:
         for term_id in hits:
             if term_id in by_term:
                 candidates.update(by_term[term_id])
+        if not candidates:  # only terms no pattern is looked up by (topics, deadline cues)
+            return [], hits
         found = []
         sentence = _Sentence(words, lang, self._veto_index)
+        patterns = self._patterns
         for number in sorted(candidates):
-            pattern = self._patterns[number]
+            pattern = patterns[number]
             for ids in pattern.required:
                 if ids.isdisjoint(hits):
                     break

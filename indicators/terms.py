@@ -140,9 +140,10 @@ class _Starts:
     # The same phrases when every word is exact and adjacent: (term, position, words),
     # matched by comparing a slice of the sentence (no alignment needed).
     anchored_exact: tuple[tuple[int, int, list[str]], ...]
+    phrases: bool  # whether the word starts or anchors any phrase (most start single words)
 
 
-_NOTHING = _Starts((), {}, {}, (), (), (), ())
+_NOTHING = _Starts((), {}, {}, (), (), (), (), False)
 
 
 def _exact_words(term: TermWords) -> list[str] | None:
@@ -239,6 +240,7 @@ class TermIndex:
             tuple(gapped),
             anchored,
             anchored_exact,
+            bool(by_second or by_prefix or gapped or anchored or anchored_exact),
         )
 
     def find(self, words: Sequence[str]) -> dict[int, list[WordRange]]:
@@ -304,6 +306,8 @@ class TermIndex:
                     hits[term_id].append((index, index))
                 else:
                     hits[term_id] = [(index, index)]
+            if not starts.phrases:
+                continue
             if index < after_last:
                 following = words[index + 1]
                 if starts.by_second:

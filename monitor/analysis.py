@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,33 +40,35 @@ class FeedAnalysis:
     feed_title: str | None = None
 
 
-def analyse_feed(
-    engine: Engine,
-    content: bytes,
-    *,
-    url: str,
-    headers: Mapping[str, str] | None,
-    lang: str | None,
-    weight: float,
-    fetched_at: datetime,
-    known_hashes: Collection[str] = (),
-) -> FeedAnalysis:
+@dataclass(frozen=True, slots=True)
+class FeedContext:
+    """What the analysis needs to know about the feed a body came from."""
+
+    url: str
+    headers: Mapping[str, str]
+    lang: str | None
+    weight: float
+    fetched_at: datetime
+    known_hashes: frozenset[str] = frozenset()
+
+
+def analyse_feed(engine: Engine, content: bytes, context: FeedContext) -> FeedAnalysis:
     # Imported here: feedparser and charset-normalizer weigh about 10 MB, which a
     # process that only fetches and stores (the parent of the workers) never needs.
     from monitor.parse import parse_feed
 
-    parsed = parse_feed(content, url=url, headers=headers)
+    parsed = parse_feed(content, url=context.url, headers=context.headers)
     items: list[IngestItem] = []
     for entry in parsed.items:
-        if entry.content_hash in known_hashes:
+        if entry.content_hash in context.known_hashes:
             continue
         document = Document(
             title=entry.title,
             body=entry.body,
             # An undated item is taken as new: its history is judged against the fetch time.
-            published=entry.published or fetched_at,
-            lang=lang,
-            source_weight=weight,
+            published=entry.published or context.fetched_at,
+            lang=context.lang,
+            source_weight=context.weight,
         )
         analysis = engine.analyze(document)
         items.append(
@@ -91,9 +93,9 @@ def _init_worker(indicators_dir: Path, topics_dir: Path | None) -> None:
     _worker_engine = Engine.from_directory(indicators_dir, topics_dir)
 
 
-def _analyse_in_worker(content: bytes, options: dict[str, object]) -> FeedAnalysis:
+def _analyse_in_worker(content: bytes, context: FeedContext) -> FeedAnalysis:
     assert _worker_engine is not None, "worker started without an engine"
-    return analyse_feed(_worker_engine, content, **options)  # type: ignore[arg-type]
+    return analyse_feed(_worker_engine, content, context)
 
 
 class AnalysisRunner:
@@ -152,29 +154,11 @@ class AnalysisRunner:
                 )
             return self._pool
 
-    def analyse(
-        self,
-        content: bytes,
-        *,
-        url: str,
-        headers: Mapping[str, str] | None,
-        lang: str | None,
-        weight: float,
-        fetched_at: datetime,
-        known_hashes: Collection[str] = (),
-    ) -> FeedAnalysis:
-        options: dict[str, object] = {
-            "url": url,
-            "headers": dict(headers or {}),
-            "lang": lang,
-            "weight": weight,
-            "fetched_at": fetched_at,
-            "known_hashes": frozenset(known_hashes),
-        }
+    def analyse(self, content: bytes, context: FeedContext) -> FeedAnalysis:
         pool = self._started_pool()
         if pool is None:
-            return analyse_feed(self.engine, content, **options)  # type: ignore[arg-type]
-        return pool.submit(_analyse_in_worker, content, options).result()
+            return analyse_feed(self.engine, content, context)
+        return pool.submit(_analyse_in_worker, content, context).result()
 
     def close(self) -> None:
         with self._lock:

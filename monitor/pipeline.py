@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from monitor.analysis import AnalysisRunner, FeedAnalysis
+from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext
 from monitor.errors import FetchError, GoneError, MonitorError, ParseError, RetryLaterError
 from monitor.fetch import Fetcher, FetchResult
 from monitor.models import Feed, FeedStatus, PollRecord
@@ -193,15 +193,15 @@ class Pipeline:
                 )
             if job.result.content is not None:
                 known = self.storage.known_hashes(feed.url)
-                job.analysis = self.runner.analyse(
-                    job.result.content,
+                context = FeedContext(
                     url=job.result.final_url,
                     headers=job.result.headers,
                     lang=feed.lang,
                     weight=feed.weight,
                     fetched_at=job.started_at,
-                    known_hashes=known,
+                    known_hashes=frozenset(known),
                 )
+                job.analysis = self.runner.analyse(job.result.content, context)
         except MonitorError as exc:
             job.error = exc
         except Exception as exc:  # a bug must cost one feed, not the poll

@@ -321,7 +321,17 @@ CYRILLIC_BODY = (
 )
 
 
-def _charset_route(text: str, codec: str, *, bom: bytes = b"", content_type: str) -> Route:
+def _charset_route(
+    name: str,
+    item: tuple[str, str, str],
+    *,
+    declared: str | None,
+    codec: str,
+    content_type: str,
+    bom: bytes = b"",
+) -> Route:
+    """One item encoded with ``codec``, its XML declaring ``declared``; links unique to ``name``."""
+    text = rss([item], encoding=declared, links=f"https://news.example/{name}/")
     return Route(body=bom + text.encode(codec), headers={"Content-Type": content_type})
 
 
@@ -549,78 +559,62 @@ STANDARD_ROUTES: dict[str, Route | Handler] = {
     "/huge-declared": huge_declared,
     "/gzip-bomb": gzip_bomb_route,
     "/charset/latin1": _charset_route(
-        rss(
-            [("l1", LATIN1_TITLE, LATIN1_BODY)],
-            links="https://news.example/latin1/",
-            encoding="ISO-8859-1",
-        ),
-        "latin-1",
+        "latin1",
+        ("l1", LATIN1_TITLE, LATIN1_BODY),
+        declared="ISO-8859-1",
+        codec="latin-1",
         content_type="application/rss+xml; charset=ISO-8859-1",
     ),
     "/charset/latin1-as-utf8": _charset_route(
-        rss(
-            [("l1", LATIN1_TITLE, LATIN1_BODY)],
-            links="https://news.example/latin1-as-utf8/",
-            encoding="utf-8",
-        ),
-        "latin-1",
+        "latin1-as-utf8",
+        ("l1", LATIN1_TITLE, LATIN1_BODY),
+        declared="utf-8",
+        codec="latin-1",
         content_type="application/rss+xml; charset=utf-8",
     ),
     "/charset/utf8-bom": _charset_route(
-        rss(
-            [("bom", CYRILLIC_TITLE, CYRILLIC_BODY)],
-            links="https://news.example/utf8-bom/",
-            encoding=None,
-        ),
-        "utf-8",
+        "utf8-bom",
+        ("bom", CYRILLIC_TITLE, CYRILLIC_BODY),
+        declared=None,
+        codec="utf-8",
         bom=b"\xef\xbb\xbf",
         # text/xml without a charset means us-ascii by RFC 3023: the BOM must win.
         content_type="text/xml",
     ),
     "/charset/utf8-cyrillic": _charset_route(
-        rss(
-            [("cy", CYRILLIC_TITLE, CYRILLIC_BODY)],
-            links="https://news.example/utf8-cyrillic/",
-            encoding="utf-8",
-        ),
-        "utf-8",
+        "utf8-cyrillic",
+        ("cy", CYRILLIC_TITLE, CYRILLIC_BODY),
+        declared="utf-8",
+        codec="utf-8",
         # A server default contradicting the document.
         content_type="application/rss+xml; charset=ISO-8859-1",
     ),
     "/charset/cp1251": _charset_route(
-        rss(
-            [("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)],
-            links="https://news.example/cp1251/",
-            encoding="windows-1251",
-        ),
         "cp1251",
+        ("w1251", CYRILLIC_TITLE, CYRILLIC_BODY),
+        declared="windows-1251",
+        codec="cp1251",
         content_type="application/rss+xml",
     ),
     "/charset/cp1251-undeclared": _charset_route(
-        rss(
-            [("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)],
-            links="https://news.example/cp1251-undeclared/",
-            encoding=None,
-        ),
-        "cp1251",
+        "cp1251-undeclared",
+        ("w1251", CYRILLIC_TITLE, CYRILLIC_BODY),
+        declared=None,
+        codec="cp1251",
         content_type="application/rss+xml",
     ),
     "/charset/cp1251-as-latin1": _charset_route(
-        rss(
-            [("w1251", CYRILLIC_TITLE, CYRILLIC_BODY)],
-            links="https://news.example/cp1251-as-latin1/",
-            encoding="windows-1251",
-        ),
-        "cp1251",
+        "cp1251-as-latin1",
+        ("w1251", CYRILLIC_TITLE, CYRILLIC_BODY),
+        declared="windows-1251",
+        codec="cp1251",
         content_type="application/rss+xml; charset=ISO-8859-1",
     ),
     "/charset/cp1250": _charset_route(
-        rss(
-            [("w1250", CP1250_TITLE, CP1250_BODY)],
-            links="https://news.example/cp1250/",
-            encoding="windows-1250",
-        ),
         "cp1250",
+        ("w1250", CP1250_TITLE, CP1250_BODY),
+        declared="windows-1250",
+        codec="cp1250",
         content_type="application/rss+xml; charset=windows-1250",
     ),
     "/entity-bomb": Route(body=entity_bomb(), headers=XML),

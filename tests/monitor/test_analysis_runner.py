@@ -9,7 +9,7 @@ import pytest
 
 from indicators.engine import Engine
 from monitor import paths
-from monitor.analysis import AnalysisRunner, FeedAnalysis
+from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext
 
 FETCHED_AT = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -35,14 +35,14 @@ def _runner(engine: Engine | Callable[[], Engine], workers: int) -> AnalysisRunn
 
 
 def _analyse(runner: AnalysisRunner, content: bytes) -> FeedAnalysis:
-    return runner.analyse(
-        content,
+    context = FeedContext(
         url="https://news.example.org/feed.xml",
         headers={"content-type": "application/rss+xml"},
         lang=None,
         weight=1.0,
         fetched_at=FETCHED_AT,
     )
+    return runner.analyse(content, context)
 
 
 def _summary(analysis: FeedAnalysis) -> list[tuple[str, int | None]]:
