@@ -83,13 +83,18 @@ def _has_colour(pixels: list[list[tuple[int, ...]]], colour: tuple[int, int, int
     )
 
 
-def test_the_digest_renders_with_its_chart(page: tuple[Path, Path]) -> None:
+def screenshot(page: tuple[Path, Path], name: str, size: str) -> tuple[int, int, list]:
+    """A screenshot of the digest at ``size``, kept under artifacts/; decoded."""
     folder, path = page
-    shot = folder / "desktop.png"
-    chromium(folder, f"--screenshot={shot}", "--window-size=700,2400", path.as_uri())
+    shot = folder / f"{name}.png"
+    chromium(folder, f"--screenshot={shot}", f"--window-size={size}", path.as_uri())
     ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copyfile(shot, ARTIFACTS / "digest-desktop.png")
-    width, height, pixels = decode_png(shot.read_bytes())
+    shutil.copyfile(shot, ARTIFACTS / f"digest-{name}.png")
+    return decode_png(shot.read_bytes())
+
+
+def test_the_digest_renders_with_its_chart(page: tuple[Path, Path]) -> None:
+    width, height, pixels = screenshot(page, "desktop", "700,2400")
     assert (width, height) == (700, 2400)
     # At most 640 px wide: the page background shows on both sides of the header.
     header_row = pixels[20]
@@ -101,12 +106,7 @@ def test_the_digest_renders_with_its_chart(page: tuple[Path, Path]) -> None:
 
 
 def test_the_digest_fits_a_phone(page: tuple[Path, Path]) -> None:
-    folder, path = page
-    shot = folder / "phone.png"
-    chromium(folder, f"--screenshot={shot}", "--window-size=390,844", path.as_uri())
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copyfile(shot, ARTIFACTS / "digest-phone.png")
-    width, height, pixels = decode_png(shot.read_bytes())
+    width, height, pixels = screenshot(page, "phone", "390,844")
     assert (width, height) == (390, 844)
     # The dark header spans the whole width: the layout shrank instead of overflowing.
     header_row = pixels[20]
