@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll
 
 from indicators.types import Status
@@ -114,9 +114,26 @@ def test_searches_without_a_limit_measure_nothing_first(
         storage.query_alerts(AlertQuery(search="bridge", limit=2))
 
 
-def test_sqlite_filters_walk_an_index_in_order(tmp_path: Path) -> None:
+def _sqlite_plan(conn: Connection, q: AlertQuery) -> list[str]:
+    plan = query._plan(conn, q)
+    statement = (
+        select(plan.ref)
+        .select_from(query._source(plan))
+        .where(*plan.where)
+        .order_by(plan.created_at.desc(), plan.ref.desc())
+        .limit(50)
+    )
+    sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+    return [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+
+
+def test_sqlite_filters_walk_an_index_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each single filter reads matching alerts newest first from one index, without
     sorting: the property that keeps them fast with a million alerts."""
+    # Walk even for a minimum score that few alerts pass (checked below).
+    monkeypatch.setattr(query, "_few_scored", lambda conn, q: False)
     with open_storage(f"sqlite:///{tmp_path / 'm.db'}") as storage:
         add_feeds(storage)
         queries = [
@@ -134,18 +151,25 @@ def test_sqlite_filters_walk_an_index_in_order(tmp_path: Path) -> None:
         ]
         with storage._engine.connect() as conn:
             for q in queries:
-                plan = query._plan(conn, q)
-                statement = (
-                    select(plan.ref)
-                    .select_from(query._source(plan))
-                    .where(*plan.where)
-                    .order_by(plan.created_at.desc(), plan.ref.desc())
-                    .limit(50)
-                )
-                sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
-                steps = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+                steps = _sqlite_plan(conn, q)
                 assert not any("TEMP B-TREE" in step for step in steps), (q, steps)
                 assert "INDEX" in steps[0], (q, steps)
+
+
+def test_sqlite_reads_few_high_scores_through_the_score_index(tmp_path: Path) -> None:
+    """When few alerts pass the minimum score, they are found by the score index
+    and read by id (then sorted), whatever other filter could have driven a walk."""
+    with open_storage(f"sqlite:///{tmp_path / 'm.db'}") as storage:
+        add_feeds(storage)
+        with storage._engine.connect() as conn:
+            for q in (
+                AlertQuery(min_score=90, limit=50),
+                AlertQuery(topic="kosovo-serbia", min_score=90, since=T0, limit=50),
+                AlertQuery(indicator="barricades", status="event", min_score=90, limit=50),
+            ):
+                steps = _sqlite_plan(conn, q)
+                assert "INTEGER PRIMARY KEY" in steps[0], (q, steps)
+                assert any("ix_alerts_score_created_at" in step for step in steps), (q, steps)
 
 
 def test_one_storage_serves_several_threads(storage: Storage) -> None:
