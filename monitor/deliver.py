@@ -33,7 +33,6 @@ from monitor.digest import (
     DigestData,
     DigestSettings,
     DigestSource,
-    EmailSettings,
     build_digest_data,
     subject,
 )
@@ -41,6 +40,7 @@ from monitor.digest_html import render_html
 from monitor.digest_schedule import due_days
 from monitor.digest_text import render_text
 from monitor.errors import DeliveryError
+from monitor.settings import EmailConfig
 from monitor.textsafe import single_line
 
 FILE = "file"
@@ -141,7 +141,7 @@ def _address(value: str, key: str) -> Address:
         raise DeliveryError(f"{cleaned!r} is not an email address", target=key) from exc
 
 
-def build_message(data: DigestData, email: EmailSettings) -> EmailMessage:
+def build_message(data: DigestData, email: EmailConfig) -> EmailMessage:
     """multipart/alternative: text/plain, then multipart/related (text/html + the chart PNG).
 
     The subject and every header value pass through
@@ -187,7 +187,7 @@ def _is_loopback(host: str) -> bool:
 
 def send_message(
     message: EmailMessage,
-    email: EmailSettings,
+    email: EmailConfig,
     *,
     env: Mapping[str, str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
@@ -245,7 +245,7 @@ def send_message(
 
 def send_digest(
     data: DigestData,
-    email: EmailSettings,
+    email: EmailConfig,
     *,
     env: Mapping[str, str] | None = None,
     ssl_context: ssl.SSLContext | None = None,

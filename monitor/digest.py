@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -29,28 +29,14 @@ from indicators.types import Level
 from monitor.charts import dense
 from monitor.digest_schedule import digest_period, latest_due_day
 from monitor.models import Alert, AlertQuery, DeadlineView, EvidenceView, Feed, FeedStatus
+from monitor.settings import EmailConfig
 from monitor.textsafe import single_line
 
 if TYPE_CHECKING:
     from monitor.settings import DigestConfig
 
-Security = Literal["starttls", "ssl", "none"]
 NO_TOPIC = "other"
 ALL_TOPICS = "all topics"
-
-
-@dataclass(frozen=True, slots=True)
-class EmailSettings:
-    """``[digest.email]``: where and how the digest is mailed."""
-
-    host: str
-    recipients: tuple[str, ...]
-    port: int = 25
-    security: Security = "starttls"
-    sender: str = "escalation-monitor@localhost"
-    username: str | None = None
-    password_env: str | None = None  # name of the environment variable with the password
-    timeout: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +46,7 @@ class DigestSettings:
     time: time = time(7, 0)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     folder: Path | None = Path("digests")  # None: no file delivery
-    email: EmailSettings | None = None
+    email: EmailConfig | None = None
     min_score: int = 0
     max_alerts: int = 100
     silent_days: int = 3
@@ -81,23 +67,11 @@ class DigestSettings:
     @classmethod
     def from_config(cls, config: DigestConfig) -> DigestSettings:
         """Map the validated ``[digest]`` section of the settings file."""
-        email = config.email
         return cls(
             time=config.time,
             timezone=config.tz,
             folder=config.folder if config.to_file else None,
-            email=None
-            if email is None
-            else EmailSettings(
-                host=email.host,
-                port=email.port,
-                security=email.security,
-                sender=email.sender,
-                recipients=tuple(email.recipients),
-                username=email.username,
-                password_env=email.password_env,
-                timeout=email.timeout,
-            ),
+            email=config.email,
             min_score=config.min_score,
             max_alerts=config.max_alerts,
             silent_days=config.silent_days,

@@ -31,9 +31,10 @@ from monitor.deliver import (
     write_digest_files,
     write_digest_to,
 )
-from monitor.digest import EmailSettings, build_digest_data
+from monitor.digest import build_digest_data
 from monitor.errors import DeliveryError
 from monitor.models import FeedSpec
+from monitor.settings import EmailConfig
 from monitor.storage import open_storage
 
 # -- a real SMTP server ---------------------------------------------------------------
@@ -122,8 +123,8 @@ class Server:
         self.controller = controller
         self.port = controller.port
 
-    def settings(self, **changes: Any) -> EmailSettings:
-        base = EmailSettings(
+    def settings(self, **changes: Any) -> EmailConfig:
+        base = EmailConfig(
             host="127.0.0.1",
             port=self.port,
             security="none",
@@ -131,7 +132,7 @@ class Server:
             recipients=("ops@example.org", "desk@example.org"),
             timeout=10,
         )
-        return dataclasses.replace(base, **changes)
+        return base.model_copy(update=changes)
 
 
 def start(inbox: Inbox, **kwargs: Any) -> Controller:
@@ -271,7 +272,7 @@ def test_a_wrong_password_is_a_delivery_error(plain_server: Server) -> None:
 
 
 def test_a_missing_password_names_the_variable() -> None:
-    settings = EmailSettings(
+    settings = EmailConfig(
         host="127.0.0.1", port=free_port(), recipients=("a@example.org",), username="u",
         password_env="MISSING_PW",
     )  # fmt: skip
@@ -280,7 +281,7 @@ def test_a_missing_password_names_the_variable() -> None:
 
 
 def test_no_password_in_clear_text_to_another_host() -> None:
-    settings = EmailSettings(
+    settings = EmailConfig(
         host="mail.example.org", port=25, security="none", recipients=("a@example.org",),
         username="u", password_env="PW",
     )  # fmt: skip
@@ -290,7 +291,7 @@ def test_no_password_in_clear_text_to_another_host() -> None:
 
 def test_an_unreachable_server_names_the_target() -> None:
     port = free_port()
-    settings = EmailSettings(host="127.0.0.1", port=port, security="none", recipients=("a@x.org",))
+    settings = EmailConfig(host="127.0.0.1", port=port, security="none", recipients=("a@x.org",))
     with pytest.raises(DeliveryError, match=rf"^smtp://127.0.0.1:{port}: sending failed") as info:
         send_digest(sample_data(), settings)
     assert isinstance(info.value.__cause__, OSError)
@@ -325,7 +326,7 @@ def test_feed_content_cannot_add_headers(plain_server: Server) -> None:
 
 
 def test_a_bad_sender_is_refused() -> None:
-    settings = EmailSettings(
+    settings = EmailConfig(
         host="127.0.0.1", recipients=("ops@example.org",), sender="not an address"
     )
     with pytest.raises(DeliveryError, match="sender"):
@@ -403,7 +404,7 @@ def test_deliver_due_sends_each_day_once_per_channel(tmp_path: Path, plain_serve
 
 def test_a_failing_channel_does_not_stop_the_other_and_is_retried(tmp_path: Path) -> None:
     source = sample_source()
-    email_settings = EmailSettings(
+    email_settings = EmailConfig(
         host="127.0.0.1", port=free_port(), security="none", recipients=("a@x.org",)
     )
     settings = dataclasses.replace(SETTINGS, folder=tmp_path, email=email_settings, catch_up_days=0)
