@@ -35,13 +35,17 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(database).resolve()
 
 
+def _lock_file(database_url: str) -> Path | None:
+    path = sqlite_path(database_url)
+    return path.with_name(path.name + ".lock") if path is not None else None
+
+
 def daemon_holder(database_url: str) -> str | None:
     """The pid of the daemon holding a SQLite file (``""`` if it did not say), else None.
 
     For other databases there is no lock to look at: None.
     """
-    path = sqlite_path(database_url)
-    lock_path = path.with_name(path.name + ".lock") if path is not None else None
+    lock_path = _lock_file(database_url)
     if lock_path is None or not lock_path.exists():
         return None
     with lock_path.open("r") as handle:
@@ -55,18 +59,18 @@ def daemon_holder(database_url: str) -> str | None:
 
 @contextmanager
 def daemon_lock(database_url: str) -> Iterator[None]:
-    path = sqlite_path(database_url)
-    if path is None:
+    lock_path = _lock_file(database_url)
+    if lock_path is None:
         yield
         return
-    lock_path = path.with_name(path.name + ".lock")
     handle = lock_path.open("a+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            raise DaemonAlreadyRunning(str(path), handle.read().strip()) from None
+            database = lock_path.with_suffix("")  # m.db.lock -> m.db
+            raise DaemonAlreadyRunning(str(database), handle.read().strip()) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
