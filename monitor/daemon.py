@@ -95,12 +95,9 @@ class Daemon:
 
     def _sleep_until_next_due(self) -> None:
         now = self.clock()
-        upcoming = [
-            max(t for t in (feed.next_poll_at, feed.backoff_until) if t is not None)
-            for feed in self.app.storage.list_feeds()
-            if feed.enabled and (feed.next_poll_at or feed.backoff_until)
-        ]
-        sleep = min([*upcoming, now + timedelta(seconds=TICK)]) - now
+        wake = now + timedelta(seconds=TICK)
+        next_due = self.app.storage.next_due_at()
+        sleep = (min(next_due, wake) if next_due is not None else wake) - now
         # The scheduler's shutdown waits for this job while holding the scheduler's lock:
         # touching the scheduler after shutdown began would deadlock, hence our own lock.
         with self._stopping:

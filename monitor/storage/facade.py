@@ -181,6 +181,12 @@ class Storage:
             return feed_rows.due(conn, now, ignore_interval)
 
     @_wrapped
+    def next_due_at(self) -> datetime | None:
+        """When the first enabled feed is due again (interval and backoff); None: no feed."""
+        with self._read() as conn:
+            return feed_rows.next_due_at(conn)
+
+    @_wrapped
     def claim_due_feeds(
         self,
         owner: str,

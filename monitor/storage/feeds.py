@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
@@ -132,6 +132,18 @@ def _due(now: datetime, ignore_interval: bool) -> ColumnElement[bool]:
 
 def _due_order() -> tuple[Any, ...]:
     return (feeds.c.next_poll_at.asc().nulls_first(), feeds.c.id)
+
+
+def next_due_at(conn: Connection) -> datetime | None:
+    """When the first enabled feed becomes due (by its interval and its backoff), if any."""
+    rows = conn.execute(
+        select(feeds.c.next_poll_at, feeds.c.backoff_until).where(
+            feeds.c.enabled.is_(True), feeds.c.removed.is_(False)
+        )
+    )
+    never = datetime.min.replace(tzinfo=UTC)  # a feed never polled is due already
+    due_at = (max((t for t in row if t is not None), default=never) for row in rows)
+    return min(due_at, default=None)
 
 
 def due(conn: Connection, now: datetime, ignore_interval: bool) -> list[Feed]:

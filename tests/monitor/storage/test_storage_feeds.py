@@ -141,6 +141,25 @@ def test_due_feeds(storage: Storage) -> None:
     assert {f.url for f in storage.due_feeds(T0 + timedelta(hours=2))} == {FEED, OTHER}
 
 
+def test_next_due_at_follows_intervals_and_backoff(storage: Storage) -> None:
+    assert storage.next_due_at() is None
+    add_feeds(storage, FEED, OTHER)
+    assert storage.next_due_at() <= T0  # never polled: due already
+    storage.record_poll(make_poll(feed=FEED, next_poll_at=T0 + timedelta(minutes=15)))
+    storage.record_poll(
+        make_poll(
+            feed=OTHER,
+            status=FeedStatus.BACKOFF,
+            error="HTTP 429",
+            backoff_until=T0 + timedelta(hours=1),
+            next_poll_at=T0 + timedelta(minutes=10),
+        )
+    )
+    assert storage.next_due_at() == T0 + timedelta(minutes=15)  # OTHER waits out its backoff
+    storage.upsert_feeds([FeedSpec(url=FEED, enabled=False)], 900)
+    assert storage.next_due_at() == T0 + timedelta(hours=1)
+
+
 def test_claims_exclude_other_owners_until_recorded_released_or_expired(storage: Storage) -> None:
     add_feeds(storage, FEED, OTHER, THIRD)
     first = storage.claim_due_feeds("a", T0, lease_seconds=60, limit=2)
