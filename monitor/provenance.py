@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 
 import click
 
-from indicators.types import Analysis
-from monitor.models import Alert
+from indicators.types import Analysis, Deadline
+from monitor.models import Alert, DeadlineView
 from monitor.textsafe import clean_text, single_line
 
 
@@ -46,6 +46,17 @@ def _evidence_lines(
     return [f"    {mark(sentence, spans, offset=start, color=color)}", f"      {details}"]
 
 
+def _deadline_lines(deadlines: Iterable[Deadline | DeadlineView]) -> list[str]:
+    return [
+        f"  {single_line(d.phrase)!r} -> {d.due.isoformat() if d.due else 'unresolved'}"
+        for d in deadlines
+    ]
+
+
+def _contribution_line(points: float, label: str, detail: str) -> str:
+    return f"  {points:+7.1f}  {label}: {single_line(detail)}"
+
+
 def render_analysis_text(analysis: Analysis, *, color: bool = False) -> str:
     lines = [f"Score: {analysis.score.explanation}"]
     lines.append(f"Topics: {', '.join(analysis.topics) or '(none)'}")
@@ -67,13 +78,10 @@ def render_analysis_text(analysis: Analysis, *, color: bool = False) -> str:
                 evidence.sentence, evidence.start, evidence.match_spans, details, color
             )
     lines.append("\nDeadlines:" if analysis.deadlines else "\nDeadlines: (none)")
-    for deadline in analysis.deadlines:
-        due = deadline.due.isoformat() if deadline.due else "unresolved"
-        lines.append(f"  {single_line(deadline.phrase)!r} -> {due}")
+    lines += _deadline_lines(analysis.deadlines)
     lines.append("\nScore contributions:")
-    for contribution in analysis.score.contributions:
-        detail = single_line(contribution.detail)
-        lines.append(f"  {contribution.points:+7.1f}  {contribution.label}: {detail}")
+    for c in analysis.score.contributions:
+        lines.append(_contribution_line(c.points, c.label, c.detail))
     return "\n".join(lines)
 
 
@@ -114,16 +122,12 @@ def render_alert_text(alert: Alert, *, color: bool = False) -> str:
             )
     if alert.deadlines:
         lines.append("Deadlines")
-        for deadline in alert.deadlines:
-            due = deadline.due.isoformat() if deadline.due else "unresolved"
-            lines.append(f"  {single_line(deadline.phrase)!r} -> {due}")
+        lines += _deadline_lines(alert.deadlines)
     if alert.contributions:
         lines.append("Score contributions")
-        for contribution in alert.contributions:
-            lines.append(
-                f"  {float(contribution.get('points', 0)):+7.1f}  {contribution.get('label')}: "
-                f"{single_line(str(contribution.get('detail', '')))}"
-            )
+        for term in alert.contributions:
+            points, label = float(term.get("points", 0)), str(term.get("label"))
+            lines.append(_contribution_line(points, label, str(term.get("detail", ""))))
     if item.text:
         lines.append("Stored text (evidence marked)")
         spans = [s for i in alert.indicators for e in i.evidence for s in e.match_spans]
