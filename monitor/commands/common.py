@@ -53,7 +53,7 @@ def handles_errors(func: F) -> F:
         except (MonitorError, IndicatorsError) as exc:
             if debug:
                 raise
-            raise click.ClickException(_one_line(str(exc))) from exc
+            raise click.ClickException(_message_lines(str(exc))) from exc
         except OSError as exc:
             if debug:
                 raise
@@ -63,7 +63,7 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _one_line(message: str) -> str:
+def _message_lines(message: str) -> str:
     lines = [line for line in message.splitlines() if line.strip()]
     if len(lines) <= 1:
         return message.strip()
