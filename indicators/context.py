@@ -29,20 +29,22 @@ history looks at the match's clause and the clauses before it. A match that
 runs over several clauses is judged by the clause it starts in. All work is
 done on folded text (:func:`indicators.text.normalize`, whitespace runs made
 one space), so case, diacritics, script, quote style and spacing do not
-matter; each sentence is analysed once and cached for its other matches.
+matter. Given a ``memo`` (the engine passes a new one for each document), a
+sentence is analysed once and shared by all its matches.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import NamedTuple, TypeVar
 
-from indicators.timewords import dated_mentions, squeeze
+from indicators.alternation import WordAlternation, split_alternatives, word_set
+from indicators.timewords import Squeezed, dated_mentions, squeeze
 from indicators.types import Status
 
 __all__ = ["CHECKS", "ContextVerdict", "classify_context"]
@@ -331,22 +333,32 @@ _LANGUAGE_GROUPS = {"en": "en", "sr": "sr", "hr": "sr", "bs": "sr", "sh": "sr", 
 _ALL = ("en", "sr", "sq")
 
 
-def _compile(table: dict[str, str], group: tuple[str, ...], prefix: str = r"\b") -> re.Pattern[str]:
-    body = "|".join(f"(?:{table[lang]})" for lang in group if lang in table)
-    return re.compile(rf"{prefix}(?:{body})\b" if body else r"(?!)")
+def _compile(
+    table: dict[str, str], group: tuple[str, ...], *, fast_scan: bool = True
+) -> WordAlternation:
+    """The words of ``table``'s languages in ``group`` as one ``\\b(?:...)\\b`` search,
+    with ``fast_scan`` in the form Python's regex engine scans fast (see
+    :mod:`indicators.alternation`)."""
+    alternatives = [
+        alternative
+        for lang in group
+        if lang in table
+        for alternative in split_alternatives(table[lang])
+    ]
+    return WordAlternation(alternatives, fast_scan=fast_scan)
 
 
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
-    negation: re.Pattern[str]
-    negation_after: re.Pattern[str]
+    negation: WordAlternation
+    negation_after: WordAlternation
     albanian_not: re.Pattern[str] | None
-    hedge: re.Pattern[str]
-    hedge_after: re.Pattern[str]
+    hedge: WordAlternation
+    hedge_after: WordAlternation
     conditional_opening: re.Pattern[str]
-    history: re.Pattern[str]
-    weak_history: re.Pattern[str]
-    recent: re.Pattern[str]
+    history: WordAlternation
+    weak_history: WordAlternation
+    recent: WordAlternation
 
 
 def _vocabulary(group: tuple[str, ...]) -> _Vocabulary:
@@ -357,8 +369,12 @@ def _vocabulary(group: tuple[str, ...]) -> _Vocabulary:
         albanian_not=re.compile(r"(?<![\w'])s'(?=[^\W\d_])") if "sq" in group else None,
         hedge=_compile(_HEDGE, group),
         hedge_after=_compile(_HEDGE_AFTER, group),
-        conditional_opening=_compile(_CONDITIONAL_OPENING, group, prefix=r"^\W*"),
-        history=_compile(_HISTORY_PHRASES, group),
+        conditional_opening=re.compile(
+            rf"^\W*(?:{'|'.join(_CONDITIONAL_OPENING[lang] for lang in group)})\b"
+        ),
+        # The history phrases start with the commonest letters ("a", "the", digits):
+        # a scan for their first letters would stop nearly everywhere; \b first is faster.
+        history=_compile(_HISTORY_PHRASES, group, fast_scan=False),
         weak_history=_compile(_WEAK_HISTORY, group),
         recent=_compile(_RECENT, group),
     )
@@ -380,18 +396,57 @@ class _Cue:
     datable: bool = False  # a date-like marker that can carry over to the next sentence
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Analysis:
     folded: str
-    offsets: tuple[int, ...]
-    word_starts: tuple[int, ...]
+    offsets: Sequence[int]
     negations: tuple[_Cue, ...]
     hedges: tuple[_Cue, ...]
     times: tuple[_Cue, ...]
-    negation_cuts: tuple[int, ...]
-    negation_after_cuts: tuple[int, ...]
-    hedge_cuts: tuple[int, ...]
-    history_cuts: tuple[tuple[int, int, bool], ...]  # (start, end, starts a relative clause)
+    # No cue of any kind: every match in the sentence is an event unless the
+    # previous sentence dates it (most sentences; checked first).
+    quiet: bool
+    # Whether a history marker ending the previous sentence dates this one; worked
+    # out the first time a match asks.
+    inherits: bool | None = None
+    # Word starts and clause cuts, worked out the first time a cue needs them (a
+    # quiet sentence never does).
+    _word_starts: tuple[int, ...] | None = None
+    _cuts: _ClauseCuts | None = None
+
+    @property
+    def word_starts(self) -> tuple[int, ...]:
+        if self._word_starts is None:
+            self._word_starts = tuple(m.start() for m in _WORD.finditer(self.folded))
+        return self._word_starts
+
+    @property
+    def cuts(self) -> _ClauseCuts:
+        if self._cuts is None:
+            self._cuts = _clause_cuts(self.folded)
+        return self._cuts
+
+    @property
+    def negation_cuts(self) -> tuple[int, ...]:
+        return self.cuts.negation
+
+    @property
+    def negation_after_cuts(self) -> tuple[int, ...]:
+        return self.cuts.negation_after
+
+    @property
+    def hedge_cuts(self) -> tuple[int, ...]:
+        return self.cuts.hedge
+
+    @property
+    def history_cuts(self) -> tuple[tuple[int, int, bool], ...]:
+        return self.cuts.history
+
+    def inherits_history(self) -> bool:
+        """No time marker of its own and simple past: it may continue the story before it."""
+        if self.inherits is None:
+            self.inherits = not self.times and _past_narrative(self.folded)
+        return self.inherits
 
     def folded_offset(self, original: int) -> int:
         return bisect_left(self.offsets, original)
@@ -408,6 +463,10 @@ class _Analysis:
         return first_end, max(last_start, start)
 
 
+# Verdicts are immutable, so the common one is shared rather than built per match.
+_EVENT = ContextVerdict(Status.EVENT)
+
+
 def classify_context(
     sentence: str,
     match_start: int,
@@ -417,50 +476,95 @@ def classify_context(
     previous: str | None = None,
     checks: frozenset[str] = CHECKS,
     lang: str | None = None,
+    memo: dict[tuple[object, ...], object] | None = None,
 ) -> ContextVerdict:
     """Event or background for the match ``sentence[match_start:match_end]``.
 
     ``previous`` is the sentence before (a time marker ending it can carry
     over); ``checks`` selects among ``negation``, ``hedging`` and ``history``;
-    ``lang`` (ISO 639-1) limits the cue words to one language.
+    ``lang`` (ISO 639-1) limits the cue words to one language. ``memo``, a
+    dict kept for the matches of one document, holds the sentences' analyses
+    so that each sentence is analysed once.
     """
     if isinstance(published, datetime):
         published = published.date()
-    group = _LANGUAGE_GROUPS.get((lang or "").lower().replace("_", "-").split("-")[0])
-    analysis = _analyse(sentence, published, group)
-    start = analysis.folded_offset(match_start)
-    end = max(start, analysis.folded_offset(match_end))
+    group = _language_group(lang) if lang else None
+    analysis = _remembered(memo, _analyse, sentence, published, group)
     reasons: list[str] = []
-    if "negation" in checks and (cue := _negated(analysis, start, end)) is not None:
-        reasons.append(f'negated by "{cue.quote}"')
-    if "hedging" in checks and (cue := _hedged(analysis, start, end)) is not None:
-        reasons.append(f'hedged by "{cue.quote}"')
-    if "history" in checks:
-        cue = _history(analysis, start, end)
-        if cue is not None:
+    # A check without cues in the sentence finds nothing: skip it.
+    if not analysis.quiet:
+        start = analysis.folded_offset(match_start)
+        end = max(start, analysis.folded_offset(match_end))
+        if (
+            analysis.negations
+            and "negation" in checks
+            and (cue := _negated(analysis, start, end)) is not None
+        ):
+            reasons.append(f'negated by "{cue.quote}"')
+        if (
+            analysis.hedges
+            and "hedging" in checks
+            and (cue := _hedged(analysis, start, end)) is not None
+        ):
+            reasons.append(f'hedged by "{cue.quote}"')
+        if (
+            analysis.times
+            and "history" in checks
+            and (cue := _history(analysis, start, end)) is not None
+        ):
             reasons.append(f'history: "{cue.quote}"')
-        elif previous and not analysis.times and _past_narrative(analysis.folded):
-            cue = _carried_history(_analyse(previous, published, group))
-            if cue is not None:
-                reasons.append(f'history (previous sentence): "{cue.quote}"')
-    return ContextVerdict(Status.BACKGROUND if reasons else Status.EVENT, tuple(reasons))
+            return ContextVerdict(Status.BACKGROUND, tuple(reasons))
+    if (
+        previous
+        and "history" in checks
+        and analysis.inherits_history()
+        and (cue := _remembered(memo, _carried, previous, published, group)) is not None
+    ):
+        reasons.append(f'history (previous sentence): "{cue.quote}"')
+    return ContextVerdict(Status.BACKGROUND, tuple(reasons)) if reasons else _EVENT
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=64)
+def _language_group(lang: str) -> str | None:
+    """``"en-GB"`` → ``"en"``; ``"hr"`` → ``"sr"``; a language without cue words → all."""
+    return _LANGUAGE_GROUPS.get(lang.lower().replace("_", "-").split("-")[0])
+
+
+_T = TypeVar("_T")
+_MISSING = object()
+
+
+def _remembered(
+    memo: dict[tuple[object, ...], object] | None,
+    work: Callable[[str, date | None, str | None], _T],
+    sentence: str,
+    published: date | None,
+    group: str | None,
+) -> _T:
+    """``work(sentence, published, group)``, done once per ``memo``.
+
+    The memo lives as long as one document's analysis, never longer: a cache
+    shared across documents would mostly hold sentences never seen again.
+    """
+    if memo is None:
+        return work(sentence, published, group)
+    key = (work, sentence, published, group)
+    found = memo.get(key, _MISSING)
+    if found is _MISSING:
+        found = memo[key] = work(sentence, published, group)
+    return found  # type: ignore[return-value]
+
+
 def _analyse(sentence: str, published: date | None, group: str | None) -> _Analysis:
     norm = squeeze(sentence)
     folded = norm.text
+    words = word_set(folded)  # lets a search skip a sentence that cannot hold its cues
     vocabulary = _VOCABULARIES[group]
-
-    def cue(
-        start: int, end: int, kind: str = "", weak: bool = False, datable: bool = False
-    ) -> _Cue:
-        orig_start, orig_end = norm.span(start, end)
-        return _Cue(start, end, sentence[orig_start:orig_end], kind, weak, datable)
+    cue = _cue_maker(sentence, norm)
 
     negations = [
         cue(m.start(), m.end(), kind=_negation_kind(m.group()))
-        for m in vocabulary.negation.finditer(folded)
+        for m in vocabulary.negation.finditer(folded, words)
         # Serbian "ne" is Albanian "në" ("in") once diacritics are folded away.
         if m.group() != "ne" or _written(sentence, norm.span(m.start(), m.end())) in ("ne", "не")
     ]
@@ -471,31 +575,56 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
         negations += [cue(m.start(), m.end()) for m in vocabulary.albanian_not.finditer(folded)]
     negations += [
         cue(m.start(), m.end(), kind="after")
-        for m in vocabulary.negation_after.finditer(folded)
+        for m in vocabulary.negation_after.finditer(folded, words)
         if m.group() != "ne" or _written(sentence, norm.span(m.start(), m.end())) in ("ne", "не")
     ]
     hedges = [
-        cue(m.start(), m.end()) for m in vocabulary.hedge.finditer(folded) if _is_hedge(folded, m)
+        cue(m.start(), m.end())
+        for m in vocabulary.hedge.finditer(folded, words)
+        if _is_hedge(folded, m)
     ]
     hedges += [
         cue(m.start(), m.end(), kind="after")
-        for m in vocabulary.hedge_after.finditer(folded)
+        for m in vocabulary.hedge_after.finditer(folded, words)
         if _is_hedge(folded, m)
     ]
     opening = vocabulary.conditional_opening.match(folded)
     if opening is not None:
         start = opening.end() - len(opening.group().lstrip(" \"'(-"))
         hedges.append(cue(start, opening.end(), kind="opening"))
-    times = _time_markers(folded, published, vocabulary, cue)
+    times = sorted(_time_markers(folded, words, published, vocabulary, cue), key=lambda c: c.start)
     return _Analysis(
         folded=folded,
-        offsets=tuple(norm.offsets),
-        word_starts=tuple(m.start() for m in _WORD.finditer(folded)),
+        offsets=norm.offsets,
         negations=tuple(sorted(negations, key=lambda c: c.start)),
         hedges=tuple(sorted(hedges, key=lambda c: c.start)),
-        times=tuple(sorted(times, key=lambda c: c.start)),
-        **_clause_cuts(folded),
+        times=tuple(times),
+        quiet=not (negations or hedges or times),
     )
+
+
+def _cue_maker(sentence: str, norm: Squeezed) -> Callable[..., _Cue]:
+    """Cues at folded offsets of ``norm``, quoting ``sentence`` as written."""
+
+    def cue(
+        start: int, end: int, kind: str = "", weak: bool = False, datable: bool = False
+    ) -> _Cue:
+        orig_start, orig_end = norm.span(start, end)
+        return _Cue(start, end, sentence[orig_start:orig_end], kind, weak, datable)
+
+    return cue
+
+
+def _carried(previous: str, published: date | None, group: str | None) -> _Cue | None:
+    """The date-like history marker that the sentence before a match ends on.
+
+    Only the time markers of that sentence matter, so only they are looked for.
+    """
+    norm = squeeze(previous)
+    folded = norm.text
+    vocabulary, cue = _VOCABULARIES[group], _cue_maker(previous, norm)
+    markers = _time_markers(folded, word_set(folded), published, vocabulary, cue)
+    return _carried_history(sorted(markers, key=lambda c: c.start))
 
 
 def _negation_kind(word: str) -> str:
@@ -531,7 +660,16 @@ def _is_hedge(folded: str, m: re.Match[str]) -> bool:
     return True
 
 
-def _clause_cuts(folded: str) -> dict[str, tuple[Any, ...]]:
+class _ClauseCuts(NamedTuple):
+    """Where clauses start in a sentence, for each check."""
+
+    negation: tuple[int, ...]
+    negation_after: tuple[int, ...]
+    hedge: tuple[int, ...]
+    history: tuple[tuple[int, int, bool], ...]  # (start, end, starts a relative clause)
+
+
+def _clause_cuts(folded: str) -> _ClauseCuts:
     """Where clauses start, for each check (one scan of the sentence)."""
     negation: list[int] = []
     after: list[int] = []
@@ -558,12 +696,7 @@ def _clause_cuts(folded: str) -> dict[str, tuple[Any, ...]]:
     # opening subordinate clause.
     if _OPENING_SUBORDINATOR.match(folded) and (comma := folded.find(",")) >= 0:
         hedge = sorted([*hedge, comma])
-    return {
-        "negation_cuts": tuple(negation),
-        "negation_after_cuts": tuple(after),
-        "hedge_cuts": tuple(hedge),
-        "history_cuts": tuple(history),
-    }
+    return _ClauseCuts(tuple(negation), tuple(after), tuple(hedge), tuple(history))
 
 
 def _cut_between(cuts: tuple[int, ...], low: int, high: int) -> bool:
@@ -700,16 +833,20 @@ def _in_relative_clause(analysis: _Analysis, cue: _Cue) -> bool:
     return relative
 
 
-def _carried_history(previous: _Analysis) -> _Cue | None:
-    """A date-like history marker that the previous sentence ends on."""
-    datable = [c for c in previous.times if c.datable or c.kind == "recent"]
+def _carried_history(times: list[_Cue]) -> _Cue | None:
+    """A date-like history marker that a sentence with these time markers ends on."""
+    datable = [c for c in times if c.datable or c.kind == "recent"]
     if datable and datable[-1].kind == "history":
         return datable[-1]
     return None
 
 
 def _time_markers(
-    folded: str, published: date | None, vocabulary: _Vocabulary, make: Callable[..., _Cue]
+    folded: str,
+    words: set[str],
+    published: date | None,
+    vocabulary: _Vocabulary,
+    make: Callable[..., _Cue],
 ) -> list[_Cue]:
     """Recent and history markers; where two overlap, the one found first counts."""
     markers: list[_Cue] = []
@@ -727,7 +864,7 @@ def _time_markers(
             return  # "the worst violence since 2004" is about now
         markers.append(make(start, end, kind, weak, datable))
 
-    for m in vocabulary.recent.finditer(folded):
+    for m in vocabulary.recent.finditer(folded, words):
         add(m.start(), m.end(), "recent")
     if published is not None:
         for start, end, day in dated_mentions(folded, published):
@@ -744,10 +881,10 @@ def _time_markers(
         for m in _YEARS_AGO.finditer(folded) if "ago" in folded else ():
             if m["u"].startswith("year"):
                 add(m.start(), m.end(), "history", datable=True)
-    for m in vocabulary.history.finditer(folded):
+    for m in vocabulary.history.finditer(folded, words):
         datable = _DATABLE.search(m.group()) is not None
         add(m.start(), m.end(), "history", datable=datable)
-    for m in vocabulary.weak_history.finditer(folded):
+    for m in vocabulary.weak_history.finditer(folded, words):
         # "the former police officer", "bivsi ministar", "ish-policit": about the person.
         if _PERSON_AFTER.match(folded, m.end()) or _PERSON.match(folded, m.start() + 4):
             continue

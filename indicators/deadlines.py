@@ -22,19 +22,22 @@ date gives a UTC datetime (read as UTC unless a zone such as CET is named).
 
 Most sentences have nothing to do with deadlines, so :func:`find_deadlines`
 first lower-cases (folding only where needed) the whole document once and
-looks for the stems the cues start with, in one regex scan; only sentences
-with a stem, and also a word that can start a time expression unless the
-stem is a deadline word, are analysed in full. The result is the same as
-analysing every sentence (tests compare the two). The month, weekday and number words come from
+scans it for what a deadline needs: in a sentence with a cue stem (or a cue
+term the caller found), a deadline word, a count with its unit, a date,
+weekday or period right after a deadline preposition, or an expiry. Only
+those sentences are analysed in full, and in them each time pattern runs
+only if the words it needs are there. The result is the same as analysing
+every sentence with every pattern (tests compare the two, on generated text
+and on the bench corpus). The month, weekday and number words come from
 :mod:`indicators.timewords`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -74,8 +77,7 @@ _DIGIT = re.compile(r"\d")
 _Resolution = tuple[date | None, str]
 
 
-@dataclass(frozen=True, slots=True)
-class _Expr:
+class _Expr(NamedTuple):  # (a tuple: several are built for each sentence analysed, fast)
     start: int  # folded offsets within the sentence
     end: int
     kind: str  # date | weekday | period | window | shift | compound | clock
@@ -84,11 +86,31 @@ class _Expr:
     label: str = ""
 
 
+# Words after which a date, weekday or period is a due date ("by Friday").
+_PREPOSITIONS = (
+    "by", "until", "till", "before", "to", "for", "no later than", "not later than", "do",
+    "deri me", "deri ne", "deri", "najkasnije do", "expires?", "expiring", "expired", "ends?",
+    "runs? out", "is due", "due", "set for",
+)  # fmt: skip
 _DEADLINE_PREPOSITION = re.compile(
-    r"(?:\b(?:by|until|till|before|to|for|no later than|not later than|do|deri me|deri ne"
-    r"|deri|najkasnije do|expires?|expiring|expired|ends?|runs? out|is due|due|set for)(?:\son)?"
+    rf"(?:\b(?:{'|'.join(_PREPOSITIONS)})(?:\son)?"
     r"|\bdeadline (?:is|was|of|on|for)|\bultimatum (?:expires|ends))\s+(?:the\s+)?$"
 )
+
+
+def _words(words: str) -> str:
+    """Regex alternatives for the space-separated ``words`` at the start of a word.
+
+    "in(?<!\\win)|for(?<!\\wfor)" is \\b(?:in|for): each word, then a lookbehind for
+    a letter, digit or underscore before it. A pattern whose alternatives all
+    start with a plain letter lets the regex engine skip to those letters (one
+    word: search for it like a string), several times faster than \\b, which is
+    tried at every position; so put them in the pattern's first group, not in a
+    group of their own.
+    """
+    return "|".join(f"{word}(?<!\\w{word})" for word in words.split())
+
+
 _ORDINAL = r"(?:st|nd|rd|th|\.)?"
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
@@ -115,7 +137,6 @@ _END_OF = (
     r"|narednog\s|sledece\s|sledeceg\s|iduce\s|iduceg\s))?"
     r"|(?:ne\s|deri\sne\s)?fund(?:in|i)?\s(?:e\s|te\s|i\s)?"
 )
-_NAMED_MONTH_FIRST = frozenset({"month_day", "month_year"})
 _PERIOD_PATTERNS = (
     re.compile(
         rf"\b(?:{_END_OF})(?P<p>week|month|year|nedelje|nedjelje|sedmice|meseca|mjeseca"
@@ -124,7 +145,7 @@ _PERIOD_PATTERNS = (
     re.compile(rf"\b(?:{_END_OF})(?P<y>{YEAR})\b"),
     re.compile(rf"\b(?:{_END_OF})(?P<mon>{MONTH_NAME})\b(?:\s(?P<y>{YEAR})\b)?"),
     re.compile(r"\b(?P<p>year)[- ]end\b|\b(?P<p2>month)[- ]end\b"),
-    re.compile(rf"\b(?:by|before|until|till|do|deri)\s(?P<mon>{MONTH_NAME})\b(?!\s\d)"),
+    re.compile(rf"(?:{_words('by before until till do deri')})\s(?P<mon>{MONTH_NAME})\b(?!\s\d)"),
 )
 _WEEKDAY_PATTERN = re.compile(rf"\b(?:(?:e|te)\s)?(?P<wd>{WEEKDAY})\b")
 _RELATIVE_DAYS = re.compile(
@@ -138,32 +159,72 @@ _RELATIVE_OFFSETS = {
 }  # fmt: skip
 # Single words that can start a time expression without a digit, month or unit.
 _N_UNITS = rf"(?P<n>{NUMBER})\s(?:more\s|further\s|additional\s|extra\s)?(?P<u>{UNIT})\b"
-_COUNTED_UNIT = re.compile(rf"\b{_N_UNITS}")
+
+
+def _needs(*words: str) -> tuple[frozenset[str], ...]:
+    """Word sets a pattern needs a word of each of ("in for", "next coming")."""
+    return tuple(frozenset(group.split()) for group in words)
+
+
+# Each with what it needs besides its count and unit: a word of each set, as a whole word
+# (the words it starts with; later fixed words such as "next" or "to").
 _WINDOW_PATTERNS = (
-    re.compile(rf"\bwithin\s(?:the\s(?:next|coming)\s)?{_N_UNITS}"),
-    re.compile(rf"\b(?:in|during|over|for)\s(?:the\s)?(?:next|coming|following)\s{_N_UNITS}"),
-    re.compile(rf"\bin\s{_N_UNITS}"),
-    re.compile(
-        r"\b(?:have|has|had|given|gave|give|gives|giving|get|gets|got)\s(?:\w+\s){0,3}?"
-        rf"{_N_UNITS}\sto\b"
+    (
+        re.compile(rf"(?:{_words('within')})\s(?:the\s(?:next|coming)\s)?{_N_UNITS}"),
+        _needs("within"),
+    ),
+    (
+        re.compile(
+            rf"(?:{_words('in during over for')})\s(?:the\s)?(?:next|coming|following)\s{_N_UNITS}"
+        ),
+        _needs("in during over for", "next coming following"),
+    ),
+    (re.compile(rf"(?:{_words('in')})\s{_N_UNITS}"), _needs("in")),
+    (
+        re.compile(
+            rf"(?:{_words('have has had given gave give gives giving get gets got')})"
+            rf"\s(?:\w+\s){{0,3}}?{_N_UNITS}\sto\b"
+        ),
+        _needs("have has had given gave give gives giving get gets got", "to"),
     ),
     # Serbian: "u roku od 48 sati", "u narednih 10 dana", "za 48 sati" (with a cue)
-    re.compile(
-        r"\b(?:u\sroku\sod|rok\sod|u\s(?:narednih|sledecih|slijedecih|iducih|naredna"
-        r"|sledeca|naredne|sledece)|tokom\s(?:narednih|sledecih|iducih)|narednih|za)\s" + _N_UNITS
+    (
+        re.compile(
+            rf"(?:{_words('u')}\s(?:roku\sod|narednih|sledecih|slijedecih|iducih|naredna|sledeca"
+            rf"|naredne|sledece)|{_words('rok')}\sod|{_words('tokom')}\s(?:narednih|sledecih"
+            rf"|iducih)|{_words('narednih za')})\s{_N_UNITS}"
+        ),
+        _needs("u rok tokom narednih za"),
     ),
     # A deadline word with its length: "a deadline of 48 hours", "rok od 60 dana", "afat 60 dite"
-    re.compile(
-        r"\b(?:deadline|ultimatum|time\slimit|rok|afat(?:i|in)?)\s(?:(?:of|od|prej|nga)\s)?"
-        + _N_UNITS
+    (
+        re.compile(
+            rf"(?:{_words('deadline ultimatum')}|{_words('time')}\slimit|{_words('rok')}"
+            rf"|{_words('afat')}(?:i|in)?)\s(?:(?:of|od|prej|nga)\s)?{_N_UNITS}"
+        ),
+        _needs("deadline ultimatum time rok afat afati afatin"),
     ),
     # Albanian: "brenda 48 oreve", "ne 10 ditet e ardhshme", "afat prej 48 oresh"
-    re.compile(rf"\b(?:brenda|afat\s(?:prej|nga)|afatin?\s(?:prej|nga))\s(?:\w+\s)?{_N_UNITS}"),
-    re.compile(rf"\b(?:ne|gjate)\s{_N_UNITS}\s(?:e|te)\s(?:ardhshme|ardhshem|ne\svijim)"),
+    (
+        re.compile(
+            rf"(?:{_words('brenda')}|{_words('afat')}\s(?:prej|nga)|{_words('afat')}in?\s"
+            rf"(?:prej|nga))\s(?:\w+\s)?{_N_UNITS}"
+        ),
+        _needs("brenda afat afati afatin"),
+    ),
+    (
+        re.compile(
+            rf"(?:{_words('ne gjate')})\s{_N_UNITS}\s(?:e|te)\s(?:ardhshme|ardhshem|ne\svijim)"
+        ),
+        _needs("ne gjate", "ardhshme ardhshem vijim"),
+    ),
 )
 _SHIFT_PATTERNS = (
-    re.compile(rf"\b(?:by|for)\s(?:another\s|a\sfurther\s)?{_N_UNITS}"),
-    re.compile(rf"\bper\s{_N_UNITS}"),  # Albanian "shtyu per 48 ore"
+    (
+        re.compile(rf"(?:{_words('by for')})\s(?:another\s|a\sfurther\s)?{_N_UNITS}"),
+        _needs("by for"),
+    ),
+    (re.compile(rf"(?:{_words('per')})\s{_N_UNITS}"), _needs("per")),  # Albanian "shtyu per 48 ore"
 )
 _COMPOUND_PATTERN = re.compile(
     rf"\b(?P<n>{NUMBER})-(?P<u>hour|day|week|month|satni|casovni|dnevni)\b(?:-long)?"
@@ -177,6 +238,12 @@ _ZONES = {
     "utc": 0, "gmt": 0, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "msk": 3,
     "moscow time": 3, "bst": 1, "est": -5, "edt": -4,
 }  # fmt: skip
+# Cheap tests for what a pattern above needs (see :func:`_expressions`).
+_AM_PM = re.compile(r"\d\s?[ap]\.?m\b")  # a clock time without a colon: "8 p.m.", "8am"
+_DOT_DIGIT = re.compile(r"\.\s?\d")  # a dotted date's month: "1.9.", "1. 9."
+_DIGIT_LETTER = re.compile(r"\d[a-z]")  # a day with a month right after it: "1jan"
+_DIGIT_HYPHEN_DIGIT = re.compile(r"\d-\d")  # an ISO date: "2022-09-01"
+_HYPHEN_UNIT = re.compile(r"-(?:hour|day|week|month|satni|casovni|dnevni)\b")  # "48-hour"
 _ZONE_PATTERN = re.compile(rf"\s?\(?(?P<z>{alternation(_ZONES)})\b")
 
 # Words without which a family of patterns cannot match (each pattern needs one of
@@ -191,60 +258,99 @@ _TIME_WORDS = _DATE_WORDS | UNIT_WORDS | _COMPOUND_UNITS
 # The last word of each number word ("a couple of" -> "of").
 _MORE = frozenset({"more", "further", "additional", "extra"})  # as in _N_UNITS
 _NUMBER_ENDS = frozenset(number.replace("-", " ").split()[-1] for number in SMALL_NUMBERS)
+# A count with its unit, as :func:`word_texts` splits words: runs of letters and digits
+# ([^\W_]), whatever separates them ([\W_]+); the count's last word or digit comes first.
+_UNIT_AHEAD = (
+    rf"[\W_]+(?:{alternation(_MORE)}[\W_]+)?{alternation(UNIT_WORDS | _COMPOUND_UNITS)}(?![^\W_])"
+)
+# How a date, a weekday or a period can start (see the patterns above).
+_TIME_STARTS = (
+    r"\d",
+    alternation(_MONTH_WORDS),
+    rf"(?:(?:e|te)\s+)?{alternation(_WEEKDAY_WORDS)}",
+    alternation(_RELATIVE_WORDS),
+    r"(?:the\s+)?(?:end|close|day\s+after\s+tomorrow)",
+    r"(?:do\s+)?kraj[aue]",
+    r"(?:ne\s+|deri\s+ne\s+)?fund",
+    "year",
+    "month",
+)
 
 # --- cues ----------------------------------------------------------------------
 
-_NOUN_CUE = re.compile(
-    r"\b(?:deadlines?|ultimat(?:um|ums|a)|time[- ]limits?|grace\speriod|cut-?off\s(?:date|point)"
-    r"|rok(?:a|u|om|ovi|ove)?|krajnji\srok|ultimatum(?:a|u|om|i|in|it)|afat(?:i|in|it|et)?)\b"
-)
-_VERB_CUE = re.compile(
-    r"\b(?:postpon\w*|delay(?:ed|s|ing)?|extend(?:ed|s|ing)?|extension|defer(?:red|s|ring|ral)?"
-    r"|push(?:ed|es|ing)?\sback|put\soff|prolong\w*|expir\w*|runs?\sout|ran\sout|lapse[sd]?"
-    r"|reschedul\w*|odloz\w*|odlag\w*|produz\w*|istek\w*|istice|shty\w*|zgjatj\w*|skad\w*)\b"
-)
-_OBLIGATION_CUE = re.compile(
-    r"\b(?:must|have\sto|has\sto|required\sto|ordered|obliged|demand\w*|gave|given|told|asked"
-    r"|(?:have|has|had)\suntil|unless|or\selse|or\sface|mora(?:ju|mo|te|o|la|li)?|naredio|naredila"
-    r"|naredili|ukoliko\sne|osim\sako|duhet|perndryshe"
-    r"|deri\sme)\b"
-)
-_GOAL_CUE = re.compile(
-    r"\b(?:to\s(?:reach|find|agree|resolve|settle|respond|reply|answer|withdraw|leave|remove"
-    r"|dismantle|comply|re-?register|register|hand\sover|surrender|pull\sout|evacuate)"
-    r"|solution|compromise|agreement|deal|settlement|response|answer"
-    r"|resenj\w*|kompromis\w*|dogovor\w*|sporazum\w*|zgjidhj\w*|marreveshj\w*)\b"
-)
+# The cue words of each family, as regex alternatives (each starts with a plain letter).
+_CUES: dict[str, tuple[str, ...]] = {
+    "noun": (
+        r"deadlines?", r"ultimat(?:um|ums|a)", r"time[- ]limits?", r"grace\speriod",
+        r"cut-?off\s(?:date|point)", r"rok(?:a|u|om|ovi|ove)?", r"krajnji\srok",
+        r"ultimatum(?:a|u|om|i|in|it)", r"afat(?:i|in|it|et)?",
+    ),
+    "verb": (
+        r"postpon\w*", r"delay(?:ed|s|ing)?", r"extend(?:ed|s|ing)?", r"extension",
+        r"defer(?:red|s|ring|ral)?", r"push(?:ed|es|ing)?\sback", r"put\soff", r"prolong\w*",
+        r"expir\w*", r"runs?\sout", r"ran\sout", r"lapse[sd]?", r"reschedul\w*", r"odloz\w*",
+        r"odlag\w*", r"produz\w*", r"istek\w*", r"istice", r"shty\w*", r"zgjatj\w*", r"skad\w*",
+    ),
+    "obligation": (
+        r"must", r"have\sto", r"has\sto", r"required\sto", r"ordered", r"obliged", r"demand\w*",
+        r"gave", r"given", r"told", r"asked", r"ha(?:ve|s|d)\suntil", r"unless", r"or\selse",
+        r"or\sface", r"mora(?:ju|mo|te|o|la|li)?", r"naredio", r"naredila", r"naredili",
+        r"ukoliko\sne", r"osim\sako", r"duhet", r"perndryshe", r"deri\sme",
+    ),
+    "goal": (
+        r"to\s(?:reach|find|agree|resolve|settle|respond|reply|answer|withdraw|leave|remove"
+        r"|dismantle|comply|re-?register|register|hand\sover|surrender|pull\sout|evacuate)",
+        r"solution", r"compromise", r"agreement", r"deal", r"settlement", r"response", r"answer",
+        r"resenj\w*", r"kompromis\w*", r"dogovor\w*", r"sporazum\w*", r"zgjidhj\w*",
+        r"marreveshj\w*",
+    ),
+}  # fmt: skip
 
 
-# One scan finds every cue; the group that matched names its family.
-# (Each pattern starts with \b; checked once for all of them, the scan is twice as fast.)
-_BOUNDARY = r"\b"
-_ANY_CUE = re.compile(
-    _BOUNDARY
-    + "(?:"
-    + "|".join(
-        f"(?P<{family}>{pattern.pattern.removeprefix(_BOUNDARY)})"
-        for family, pattern in (
-            ("noun", _NOUN_CUE),
-            ("verb", _VERB_CUE),
-            ("obligation", _OBLIGATION_CUE),
-            ("goal", _GOAL_CUE),
+def _cue_regex(cues: dict[str, tuple[str, ...]]) -> str:
+    """Every cue as one regex; the group that matched is named after its family.
+
+    The same as ``\\b(?:(?P<noun>...)|(?P<verb>...)|...)\\b``, with the
+    alternatives grouped by first letter ("d(?:(?P<noun_d>eadlines?)|(?P<verb_d>elay...)"):
+    where a word starts, the regex engine then tries the few cues with its first
+    letter, not all of them (twice as fast). Only cues with the same first letter
+    can match at the same place, and their order is kept.
+    """
+    by_letter: dict[str, dict[str, list[str]]] = {}
+    for family, alternatives in cues.items():
+        for alternative in alternatives:
+            by_letter.setdefault(alternative[0], {}).setdefault(family, []).append(alternative[1:])
+    return (
+        r"\b(?:"
+        + "|".join(
+            letter
+            + "(?:"
+            + "|".join(
+                f"(?P<{family}_{letter}>{'|'.join(rests)})" for family, rests in families.items()
+            )
+            + ")"
+            for letter, families in by_letter.items()
         )
+        + r")\b"
     )
-    + ")"
-)
+
+
+# One scan finds every cue; ``lastgroup`` ("noun_d") names its family.
+_ANY_CUE = re.compile(_cue_regex(_CUES))
+_FAMILY: dict[str | None, str] = {group: group.partition("_")[0] for group in _ANY_CUE.groupindex}
 _COPULA_BEFORE = re.compile(r"\b(?:is|was|will\sbe|falls\son|remains|je|eshte)\s$")
 _LEADING_PREPOSITION = re.compile(r"(?:by|before|until|till|do|deri)\s")
 _NEGATED_NOUN = re.compile(r"(?:\bno|\bwithout(?:\sa|\sany)?|\bnema|\bbez|\bpa|\basnje)\s$")
-_EXPIRED = re.compile(
-    r"\b(?:expired|passed|lapsed|ran\sout|istekao|istekla|isteklo|skadoi|kaloi)\b"
+_NEGATION_LENGTH = len("without any ")  # the longest match: looked for in that much text
+_EXPIRED = re.compile(  # \b(?:expired|...|ran\sout|...)\b, written for a fast scan
+    rf"(?:{_words('expired passed lapsed istekao istekla isteklo skadoi kaloi')}"
+    r"|ran(?<!\wran)\sout)\b"
 )
-_EXPIRY = re.compile(r"expir|runs?\sout|ran\sout|lapse|istek|istice|skad")
+_EXPIRY_STEMS = ("expir", r"runs?\sout", r"ran\sout", "lapse", "istek", "istice", "skad")
+_EXPIRY = re.compile("|".join(_EXPIRY_STEMS))
 
 
-@dataclass(frozen=True, slots=True)
-class _Cue:
+class _Cue(NamedTuple):
     start: int
     end: int
     family: str  # noun | verb | obligation | goal
@@ -259,10 +365,20 @@ _GOVERNS = {
     "goal": frozenset({"window", "date", "weekday", "period"}),
 }
 _STRONG_BOUNDARY = re.compile(r"[;()\[\]]|:(?!\d)|\s-\s|\.\.\.|…")
+# [,;()\[\]]|:(?!\d)|\s-\s|…|\b(?:after|when|while|but|because|although|though|whereas)\b
+# on squeezed text (its only whitespace is the space), written with alternatives that
+# all start with a plain character ("after(?<!\wafter)\b" is \bafter\b): the regex engine
+# then skips to those characters instead of trying every position (twice as fast).
+_CLAUSE_WORDS = ("after", "when", "while", "but", "because", "although", "though", "whereas")
 _CLAUSE_BOUNDARY = re.compile(
-    r"[,;()\[\]]|:(?!\d)|\s-\s|…|\b(?:after|when|while|but|because|although|though|whereas)\b"
+    "|".join(
+        [",", ";", r"\(", r"\)", r"\[", r"\]", r":(?!\d)", " - ", "…"]
+        + [rf"{word}(?<!\w{word})\b" for word in _CLAUSE_WORDS]
+    )
 )
-_WORD = re.compile(r"[^\W_]+")
+# The first letter or digit of a word (a run of them, as word_texts splits words); the
+# lookbehind sees the character before ``pos`` too.
+_WORD_START = re.compile(r"(?<![^\W_])[^\W_]")
 _MAX_CUE_DISTANCE = 15  # words between a cue and the time expression it governs
 _CLAUSE_PENALTY = 5  # a comma or "after" between them counts as this many words
 _MERGE_GAP = 2  # cues this many words apart or closer read as one ("extend the deadline")
@@ -278,17 +394,19 @@ def find_deadlines(
 
     ``cue_sentences``, when given, are the positions in ``sentences`` of the
     sentences where a term of :data:`CUE_TERMS` occurs (a caller that already
-    looks terms up finds them in the same pass). Only those are scanned for
-    cue stems; the result is the same, as a sentence can hold a deadline only
-    if a stem starts a word of it. Callers must pass None when the folded
-    text is not ASCII (the terms are found on words of folded text; the stems
-    are looked for on ASCII letters).
+    looks terms up finds them in the same pass). Only those are considered,
+    the term standing for the cue stem the prefilter looks for otherwise; the
+    result is the same, as a sentence can hold a deadline only if a stem
+    starts a word of it, and a term is found wherever one does. Callers must
+    pass None when the folded text has a letter or digit outside ASCII (the
+    terms are found on words of folded text, the stems on ASCII letters;
+    symbols such as "£" change neither).
     """
-    if cue_sentences is not None and not any(_SEPARATOR in s.text for s in sentences):
+    if cue_sentences is not None:
         if not cue_sentences:
             return []
-        kept = _candidates([sentences[number] for number in sorted(cue_sentences)])
-        if kept is not None:  # (always: no sentence has the separator)
+        kept = _candidates([sentences[number] for number in sorted(cue_sentences)], cued=True)
+        if kept is not None:  # (None: a sentence has the separator; all are analysed)
             return _find(kept, published)
     candidates = _candidates(sentences)
     return _find(sentences if candidates is None else candidates, published)
@@ -350,7 +468,10 @@ CUE_TERMS: tuple[str, ...] = (
 
 
 def _stem_regex(stems: Iterable[str]) -> str:
-    """The stems as one alternation grouped by first letter, so a scan tries few of them."""
+    """The stems as one alternation grouped by first letter, so a scan tries few of them.
+
+    (Only whether a stem occurs matters, not which: the order is free.)
+    """
     by_letter: dict[str, list[str]] = {}
     for stem in stems:
         by_letter.setdefault(stem[0], []).append(stem[1:].replace(" ", r"\s+"))
@@ -362,7 +483,32 @@ def _stem_regex(stems: Iterable[str]) -> str:
 
 # The anchor is a plain character class, which the regex engine skips over quickly.
 _CUE_STEM = re.compile(rf"[^a-z0-9](?:{_stem_regex(_NOUN_STEMS + _OTHER_STEMS)})")
-_NOUN_STEM = re.compile(rf"[^a-z0-9](?:{_stem_regex(_NOUN_STEMS)})")
+# What a sentence with a cue stem needs to hold a deadline (see _fits and _resolved):
+# - a deadline word (it is kept even without a time expression), or else a time
+#   expression a cue governs that resolves to a due date:
+# - a count with its unit: every window, shift and compound has one ("within 48 hours",
+#   "by a month", "a two-day delay");
+# - a date, a weekday or a period right after a deadline preposition ("by Friday",
+#   "until the end of the month") or starting with one ("do kraja meseca");
+# - an expiry ("expired on Friday", "istice 1. septembra"), looked for on its own as
+#   :func:`_fits` does: anywhere in the cue, even inside a word;
+# (a clock time alone resolves only with a deadline word). One scan finds all but the
+# expiry: it stops only at characters that are not letters ([^a-z], a plain character
+# class the regex engine skips to quickly), which is where a word starts or a count's
+# digits end. On lower-cased text whose whitespace is not squeezed: \s+ where the
+# patterns have one space. (An anchor that is a digit, an underscore or a letter outside
+# ASCII only makes the test looser than "a word starts here", never stricter.)
+_MAY_HOLD_A_DEADLINE = re.compile(
+    rf"[^a-z](?:{_stem_regex(_NOUN_STEMS)}|(?<=\d){_UNIT_AHEAD}"
+    rf"|(?:{_stem_regex(_NUMBER_ENDS)}){_UNIT_AHEAD}"
+    rf"|(?:{_stem_regex(_PREPOSITIONS)})(?:\s+on)?\s+(?:the\s+)?(?:{'|'.join(_TIME_STARTS)}))"
+)
+# The expiry stems that are plain words are looked for with str.find (far cheaper than
+# a regex scan), the others ("runs out") only when the text has an "out".
+_EXPIRY_WORDS = tuple(stem for stem in _EXPIRY_STEMS if stem.isalpha())
+_EXPIRY_PHRASE = re.compile(
+    "|".join(stem for stem in _EXPIRY_STEMS if not stem.isalpha()).replace(r"\s", r"\s+")
+)
 # Characters that are not ASCII yet fold to punctuation or a space (quotes, dashes,
 # no-break space, ellipsis): lower-cased text that has no other non-ASCII character
 # contains the stems exactly where its folded form does.
@@ -377,13 +523,14 @@ _LATIN_LETTERS = tuple((letter, fold(letter)) for letter in "čćšžđëçéè�
 _SEPARATOR = "\x00"
 
 
-def _candidates(sentences: Sequence[Sentence]) -> list[Sentence] | None:
+def _candidates(sentences: Sequence[Sentence], *, cued: bool = False) -> list[Sentence] | None:
     """The sentences that can hold a deadline (None: the text defeats the prefilter).
 
-    One scan of the whole document, lower-cased or, when it has letters outside
-    ASCII, folded: a sentence can hold a deadline only if a cue stem occurs in it
-    and, unless that is a deadline word, something :func:`_expressions` could read
-    as a time.
+    The whole document is lower-cased or, when it has letters outside ASCII,
+    folded at once: a sentence can hold a deadline only if a cue stem occurs in
+    it (taken for granted when ``cued``: the caller found a cue term in each)
+    and, unless it has a deadline word, something :func:`_expressions` could
+    read as a time.
     """
     texts = [sentence.text for sentence in sentences]
     joined = _SEPARATOR + _SEPARATOR.join(texts)
@@ -396,36 +543,44 @@ def _candidates(sentences: Sequence[Sentence]) -> list[Sentence] | None:
             scanned = fold(joined)
     if scanned.count(_SEPARATOR) != len(texts):
         return None  # the text itself has the separator: no reliable sentence numbers
-    kept: dict[int, bool] = {}  # sentence number -> whether it is analysed
-    index = -1  # the sentence the scan is in
-    counted = 0  # separators counted up to here
-    for m in _CUE_STEM.finditer(scanned):
-        at = m.start() + 1  # the stem (the anchor may be the separator before it)
-        index += scanned.count(_SEPARATOR, counted, at)
-        counted = at
-        if kept.get(index):
-            continue
-        if _NOUN_STEM.match(scanned, m.start()):
-            kept[index] = True
-        elif index not in kept:
-            start = scanned.rfind(_SEPARATOR, 0, at) + 1
-            end = scanned.find(_SEPARATOR, at)
-            text = scanned[start : end if end >= 0 else len(scanned)]
-            kept[index] = _may_name_a_time(" ".join(text.split()))
-    return [sentences[number] for number, keep in kept.items() if keep]
+    # One scan of the whole text for what a sentence needs (with a cue term in each, what
+    # follows the cue; else first a cue stem); after each find, the scan goes on after
+    # its sentence. (The separator before a sentence anchors its first word.)
+    kept: list[Sentence] = []
+    index = -1  # the number of the sentence the scan is in
+    counted = 0  # separators counted before this position
+    pos = 0
+    while True:
+        found = _hint(scanned, pos) if cued else _stem(scanned, pos)
+        if found < 0:
+            return kept
+        start = scanned.rfind(_SEPARATOR, 0, found + 1)  # (the anchor may be it)
+        index += scanned.count(_SEPARATOR, counted, start + 1)
+        counted = start + 1
+        end = scanned.find(_SEPARATOR, start + 1)
+        if end < 0:
+            end = len(scanned)
+        if cued or _hint(scanned, start, end) >= 0:
+            kept.append(sentences[index])
+        pos = end
+
+
+def _stem(scanned: str, pos: int) -> int:
+    """Where the next cue stem's anchor is in ``scanned[pos:]``, or -1."""
+    stem = _CUE_STEM.search(scanned, pos)
+    return -1 if stem is None else stem.start()
 
 
 def _sentence_deadlines(sentence: Sentence, published: date | None) -> list[Deadline]:
     norm = squeeze(sentence.text)
     folded = norm.text
-    found = [_Cue(m.start(), m.end(), m.lastgroup or "") for m in _ANY_CUE.finditer(folded)]
+    found = [_Cue(m.start(), m.end(), _FAMILY[m.lastgroup]) for m in _ANY_CUE.finditer(folded)]
     if not found:
         return []
-    word_starts = [m.start() for m in _WORD.finditer(folded)]
-    cues = _merged(folded, found, word_starts)
+    cues = _merged(folded, found)
     linked: dict[_Cue, list[_Expr]] = {cue: [] for cue in cues}
     for expr in _expressions(folded):
-        cue = _governing_cue(folded, expr, cues, word_starts)
+        cue = _governing_cue(folded, expr, cues)
         if cue is not None:
             linked[cue].append(expr)
     deadlines: list[Deadline] = []
@@ -438,7 +593,9 @@ def _sentence_deadlines(sentence: Sentence, published: date | None) -> list[Dead
         if deadline is not None:
             deadlines.append(deadline)
             resolved.append(cue)
-        elif cue.family == "noun" and not _NEGATED_NOUN.search(folded, 0, cue.start):
+        elif cue.family == "noun" and not _NEGATED_NOUN.search(
+            folded, max(0, cue.start - _NEGATION_LENGTH), cue.start
+        ):
             unresolved.append(cue)  # not "no deadline had been set"
     for cue in unresolved:
         # "Afati ... u shty per 10 dite": the deadline word belongs to the resolved one.
@@ -452,14 +609,14 @@ def _same_clause(folded: str, one: _Cue, other: _Cue) -> bool:
     return high <= low or _CLAUSE_BOUNDARY.search(folded, low, high) is None
 
 
-def _merged(folded: str, found: list[_Cue], word_starts: Sequence[int]) -> list[_Cue]:
+def _merged(folded: str, found: list[_Cue]) -> list[_Cue]:
     """Neighbouring cues read as one ("extend the deadline"), of the stronger family."""
     merged: list[_Cue] = []
     for cue in found:
         last = merged[-1] if merged else None
         if (
             last is not None
-            and _words_between(word_starts, last.end, cue.start) <= _MERGE_GAP
+            and _words_between(folded, last.end, cue.start) <= _MERGE_GAP
             and not _CLAUSE_BOUNDARY.search(folded, last.end, max(last.end, cue.start))
         ):
             family = max(last.family, cue.family, key=_FAMILY_STRENGTH.__getitem__)
@@ -469,62 +626,66 @@ def _merged(folded: str, found: list[_Cue], word_starts: Sequence[int]) -> list[
     return merged
 
 
-def _may_name_a_time(text: str) -> bool:
-    """False when :func:`_expressions` finds nothing in ``text`` (cheaper than running it)."""
-    if _DIGIT.search(text) is not None:
-        return True
-    words = word_texts(text)
-    if not _DATE_WORDS.isdisjoint(words):
-        return True
-    # Without digits a count is a number word just before its unit ("two days",
-    # "forty-eight-hour", "a couple of more weeks").
-    for number, word in enumerate(words[1:], start=1):
-        if word in UNIT_WORDS or word in _COMPOUND_UNITS:
-            before = words[number - 1]
-            if before in _NUMBER_ENDS:
-                return True
-            if before in _MORE and number > 1 and words[number - 2] in _NUMBER_ENDS:
-                return True
-    return False
+def _hint(scanned: str, pos: int, end: int | None = None) -> int:
+    """Where ``scanned[pos:end]`` first shows that a sentence may hold a deadline, or -1.
+
+    ``scanned`` is lower-cased (or folded) text and ``scanned[pos]`` is not a
+    letter (the separator before a sentence). A sentence with a cue stem in
+    which this finds nothing holds no deadline (see _MAY_HOLD_A_DEADLINE).
+    """
+    first = -1
+    if end is None:
+        end = len(scanned)
+    found = _MAY_HOLD_A_DEADLINE.search(scanned, pos, end)
+    if found is not None:
+        first = end = found.start()
+    for stem in _EXPIRY_WORDS:  # or an expiry before it
+        at = scanned.find(stem, pos, end)
+        if at >= 0:
+            first = end = at
+    if scanned.find("out", pos, end) >= 0:
+        phrase = _EXPIRY_PHRASE.search(scanned, pos, end)
+        if phrase is not None:
+            first = phrase.start()
+    return first
 
 
-def _expressions(folded: str) -> list[_Expr]:
-    """Every time expression in a folded sentence; overlapping weaker ones dropped."""
-    # Cheap gates first: each family of patterns runs only if a word it needs is here.
+def _expressions(folded: str, *, gated: bool = True) -> list[_Expr]:
+    """Every time expression in a folded sentence; overlapping weaker ones dropped.
+
+    ``gated``: each pattern runs only if the sentence has what it needs (a word,
+    a character); the result is the same as running them all (tests compare).
+    """
     has_digit = _DIGIT.search(folded) is not None
     words = set(word_texts(folded))
     if not has_digit and _TIME_WORDS.isdisjoint(words):
         return []
+    words &= _GATE_WORDS  # the words some pattern needs: a small set, quick to compare
     exprs: list[_Expr] = []
-    has_month = not _MONTH_WORDS.isdisjoint(words)
     if has_digit:
-        exprs.extend(_dates(folded, has_month=has_month))
-    has_end = not _END_WORDS.isdisjoint(words)
-    # The period patterns need: an end word, an end word, both, an end word, a month.
-    needs = (has_end, has_end, has_end and has_month, has_end, has_month)
-    for pattern, needed in zip(_PERIOD_PATTERNS, needs, strict=True):
-        for m in pattern.finditer(folded) if needed else ():
-            exprs.append(_period_expr(m))
-    for m in _WEEKDAY_PATTERN.finditer(folded) if not _WEEKDAY_WORDS.isdisjoint(words) else ():
-        exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (WEEKDAYS[m["wd"]],)))
-    for m in _RELATIVE_DAYS.finditer(folded) if not _RELATIVE_WORDS.isdisjoint(words) else ():
-        exprs.append(_Expr(m.start(), m.end(), "weekday", 4, (-1, _RELATIVE_OFFSETS[m["w"]])))
-    # Every window and shift pattern contains a count and its unit ("48 hours").
-    has_unit = not UNIT_WORDS.isdisjoint(words) and _COUNTED_UNIT.search(folded) is not None
-    for kind, rank, patterns in (
-        ("window", 2, _WINDOW_PATTERNS if has_unit else ()),
-        ("shift", 1, _SHIFT_PATTERNS if has_unit else ()),
-        ("compound", 2, (_COMPOUND_PATTERN,) if not _COMPOUND_UNITS.isdisjoint(words) else ()),
+        exprs.extend(_dates(folded, words, gated=gated))
+    for scan in _SCANS:
+        for group in scan.words if gated else ():
+            if group.isdisjoint(words):
+                break
+        else:
+            if gated and scan.probe is not None and scan.probe.search(folded) is None:
+                continue
+            for m in scan.pattern.finditer(folded):
+                exprs.append(scan.expression(m))
+    # (Without a digit, only with "noon" in it is a sentence looked at for "noon"/"midday":
+    # part of what is found, not a shortcut.)
+    if (has_digit or "noon" in folded) and (
+        not gated
+        or ":" in folded
+        or "noon" in folded
+        or "midday" in folded
+        or _AM_PM.search(folded) is not None
     ):
-        for pattern in patterns:
-            for m in pattern.finditer(folded):
-                unit = {"satni": "hour", "casovni": "hour", "dnevni": "day"}.get(m["u"], m["u"])
-                values = (number_value(m["n"]),)
-                exprs.append(_Expr(m.start(), m.end(), kind, rank, values, unit_of(unit)))
-    for m in _CLOCK_PATTERN.finditer(folded) if has_digit or "noon" in folded else ():
-        clock = _clock_expr(folded, m)
-        if clock is not None:
-            exprs.append(clock)
+        for m in _CLOCK_PATTERN.finditer(folded):
+            clock = _clock_expr(folded, m)
+            if clock is not None:
+                exprs.append(clock)
     # Longest and strongest first; an expression inside a kept one is dropped.
     exprs.sort(key=lambda e: (-(e.end - e.start), -e.rank))
     kept: list[_Expr] = []
@@ -534,10 +695,21 @@ def _expressions(folded: str) -> list[_Expr]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def _dates(folded: str, *, has_month: bool) -> Iterable[_Expr]:
+def _dates(folded: str, words: set[str], *, gated: bool) -> Iterable[_Expr]:
+    has_month = not gated or not _MONTH_WORDS.isdisjoint(words)
+    # What each pattern needs: a hyphen, a dot before the month, a slash, a month word
+    # or a month right after the day ("1jan", "1stjan"), a month word to start with.
+    may_match = {
+        "iso": not gated or _DIGIT_HYPHEN_DIGIT.search(folded) is not None,
+        "dotted": not gated or _DOT_DIGIT.search(folded) is not None,
+        "slashed": not gated or "/" in folded,
+        "day_month": has_month or not gated or _DIGIT_LETTER.search(folded) is not None,
+        "month_day": has_month,
+        "month_year": has_month,
+    }
     for kind, pattern in _DATE_PATTERNS:
-        if kind in _NAMED_MONTH_FIRST and not has_month:
-            continue  # these start with the month as a whole word
+        if not may_match[kind]:
+            continue
         for m in pattern.finditer(folded):
             groups = m.groupdict()
             year = int(groups["y"]) if groups.get("y") else 0
@@ -602,10 +774,69 @@ def _clock_expr(folded: str, m: re.Match[str]) -> _Expr | None:
     return _Expr(m.start(), zone.end(), "clock", 0, (hour, minute, _ZONES[zone["z"]]), "zone")
 
 
-def _governing_cue(
-    folded: str, expr: _Expr, cues: Sequence[_Cue], word_starts: Sequence[int]
-) -> _Cue | None:
+class _Scan(NamedTuple):
+    """A pattern, what a sentence needs for it to match and what a match means."""
+
+    pattern: re.Pattern[str]
+    expression: Callable[[re.Match[str]], _Expr]
+    words: tuple[frozenset[str], ...]  # a word of each set, as word_texts splits words
+    probe: re.Pattern[str] | None = None  # and a match of this, when given
+
+
+def _counted(kind: str, rank: int) -> Callable[[re.Match[str]], _Expr]:
+    """The expression of a window, shift or compound match (a count and its unit)."""
+
+    def expression(m: re.Match[str]) -> _Expr:
+        unit = {"satni": "hour", "casovni": "hour", "dnevni": "day"}.get(m["u"], m["u"])
+        return _Expr(m.start(), m.end(), kind, rank, (number_value(m["n"]),), unit_of(unit))
+
+    return expression
+
+
+def _weekday(m: re.Match[str]) -> _Expr:
+    return _Expr(m.start(), m.end(), "weekday", 4, (WEEKDAYS[m["wd"]],))
+
+
+def _relative_day(m: re.Match[str]) -> _Expr:
+    return _Expr(m.start(), m.end(), "weekday", 4, (-1, _RELATIVE_OFFSETS[m["w"]]))
+
+
+# Every pattern but the dates and clock times, in the order their matches are collected.
+# Every window and shift pattern contains a count and its unit ("48 hours").
+_SCANS = (
+    # The period patterns need: an end word, an end word, both, an end word, a month.
+    *(
+        _Scan(pattern, _period_expr, needed)
+        for pattern, needed in zip(
+            _PERIOD_PATTERNS,
+            (
+                (_END_WORDS,),
+                (_END_WORDS,),
+                (_END_WORDS, _MONTH_WORDS),
+                (_END_WORDS,),
+                (_MONTH_WORDS,),
+            ),
+            strict=True,
+        )
+    ),
+    _Scan(_WEEKDAY_PATTERN, _weekday, (_WEEKDAY_WORDS,)),
+    _Scan(_RELATIVE_DAYS, _relative_day, (_RELATIVE_WORDS,)),
+    *(_Scan(p, _counted("window", 2), (UNIT_WORDS, *needed)) for p, needed in _WINDOW_PATTERNS),
+    *(_Scan(p, _counted("shift", 1), (UNIT_WORDS, *needed)) for p, needed in _SHIFT_PATTERNS),
+    _Scan(_COMPOUND_PATTERN, _counted("compound", 2), (_COMPOUND_UNITS,), _HYPHEN_UNIT),
+)
+# Every word a gate looks for.
+_GATE_WORDS = frozenset().union(*(group for scan in _SCANS for group in scan.words), _MONTH_WORDS)
+
+
+def _governing_cue(folded: str, expr: _Expr, cues: Sequence[_Cue]) -> _Cue | None:
     """The nearest cue that governs ``expr`` in the same stretch of the sentence."""
+    # What comes before the expression is the same for every cue: read once.
+    lead = folded[max(0, expr.start - 30) : expr.start]
+    prepositioned = expr.kind in _PREPOSITIONED_KINDS and (
+        _DEADLINE_PREPOSITION.search(lead) is not None
+        or _LEADING_PREPOSITION.match(folded, expr.start) is not None
+    )
     best: tuple[int, int, _Cue] | None = None
     for cue in cues:
         if expr.kind not in _GOVERNS[cue.family]:
@@ -614,8 +845,8 @@ def _governing_cue(
         low, high = min(cue.end, expr.end), max(cue.start, expr.start)
         if high > low and _STRONG_BOUNDARY.search(folded, low, high):
             continue
-        distance = 0 if overlaps else _words_between(word_starts, low, high)
-        if not _fits(folded, expr, cue, distance):
+        distance = 0 if overlaps else _words_between(folded, low, high)
+        if not _fits(folded, expr, cue, distance, lead, prepositioned=prepositioned):
             continue
         clauses = len(_CLAUSE_BOUNDARY.findall(folded, low, high)) if high > low else 0
         distance += _CLAUSE_PENALTY * clauses
@@ -629,17 +860,22 @@ def _governing_cue(
     return best[2] if best else None
 
 
-def _fits(folded: str, expr: _Expr, cue: _Cue, distance: int) -> bool:
-    """Whether a cue can govern this kind of expression at this distance and wording."""
+# The kinds of expression whose wording before them matters (see _fits).
+_PREPOSITIONED_KINDS = frozenset({"date", "weekday", "period", "window"})
+
+
+def _fits(
+    folded: str, expr: _Expr, cue: _Cue, distance: int, lead: str, *, prepositioned: bool
+) -> bool:
+    """Whether a cue can govern this kind of expression at this distance and wording.
+
+    ``lead``: the 30 characters before the expression; ``prepositioned``: whether
+    they end with a deadline preposition or the expression starts with one.
+    """
     if expr.kind == "compound":  # "48-hour ultimatum", not "three-day drill"
         return cue.start >= expr.end and distance <= 1
     if expr.kind == "clock":
         return distance <= 6
-    lead = folded[max(0, expr.start - 30) : expr.start]
-    prepositioned = (
-        _DEADLINE_PREPOSITION.search(lead) is not None
-        or _LEADING_PREPOSITION.match(folded, expr.start) is not None
-    )
     if expr.kind in ("date", "weekday", "period"):
         # A date a deadline is about needs a deadline preposition ("by", "until",
         # "deadline of"); "on December 7" is when something happened.
@@ -666,8 +902,9 @@ def _fits(folded: str, expr: _Expr, cue: _Cue, distance: int) -> bool:
     return True
 
 
-def _words_between(word_starts: Sequence[int], low: int, high: int) -> int:
-    return sum(1 for start in word_starts if low <= start < high)
+def _words_between(folded: str, low: int, high: int) -> int:
+    """How many words start in ``folded[low:high]`` (counted there alone: spans are short)."""
+    return len(_WORD_START.findall(folded, low, high))
 
 
 # --- resolution -------------------------------------------------------------------

@@ -9,6 +9,7 @@ always give the same analysis, and nothing reads the clock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = ["Engine"]
 
 _MAX_CLASSIFIED = 4  # occurrences of one pattern checked for context in one sentence
 MATCH_SEPARATOR = " … "
+_NON_ASCII_WORD_CHARACTER = re.compile(r"[^\W\x00-\x7f]")
 
 
 class Engine:
@@ -59,6 +61,7 @@ class Engine:
         self._topic_terms: dict[int, list[int]] = {}  # matcher term id -> gazetteer term numbers
         for number, term_id in enumerate(extra_ids[: len(topic_terms)]):
             self._topic_terms.setdefault(term_id, []).append(number)
+        self._topic_ids = frozenset(self._topic_terms)
         self._cue_ids = frozenset(extra_ids[len(topic_terms) :])
         self._gazetteer = gazetteer
 
@@ -106,6 +109,20 @@ class Engine:
         terms to that language; ``doc.published`` anchors history and
         deadlines.
         """
+        analysis = self._analyze(doc, complete=True)
+        assert analysis is not None
+        return analysis
+
+    def alert(self, doc: Document) -> Analysis | None:
+        """:meth:`analyze` for an item that fires an indicator; None for any other.
+
+        What a poll needs: an item that fires nothing raises no alert, so its
+        deadlines, topics and score are never worked out. When not None, the
+        result equals :meth:`analyze`'s.
+        """
+        return self._analyze(doc, complete=False)
+
+    def _analyze(self, doc: Document, *, complete: bool) -> Analysis | None:
         text = doc.text
         sentences = split_sentences(text, has_title=bool(doc.title.strip()))
         published = doc.published_date
@@ -120,22 +137,29 @@ class Engine:
         words_of_sentences = word_texts_by_span(folded, bounds)
 
         evidence: dict[int, list[Evidence]] = {}
+        context_memo: dict[tuple[object, ...], object] = {}  # sentences analysed for context
         topic_terms = self._topic_terms
+        topic_ids = self._topic_ids
         mentions: list[tuple[int, tuple[int, int]]] = []
         cue_ids = self._cue_ids
         # Sentences with a deadline cue; None: scan them all (see find_deadlines).
-        cue_sentences: list[int] | None = [] if folded.isascii() else None
+        # (Only where every letter and digit is ASCII: a "£" does not matter.)
+        cue_sentences: list[int] | None = (
+            [] if folded.isascii() or not _NON_ASCII_WORD_CHARACTER.search(folded) else None
+        )
         matched = self._matcher.match_each(words_of_sentences, lang)
-        for position, sentence in enumerate(sentences):
-            hits, term_hits = matched[position]
+        for position, (hits, term_hits) in enumerate(matched):
+            if not term_hits:
+                continue
             if cue_sentences is not None and not cue_ids.isdisjoint(term_hits):
                 cue_sentences.append(position)
-            if topic_terms:
-                for term_id in topic_terms.keys() & term_hits.keys():
+            if not topic_ids.isdisjoint(term_hits):
+                for term_id in topic_ids.intersection(term_hits):
                     for number in topic_terms[term_id]:
                         mentions.extend((number, (position, r[0])) for r in term_hits[term_id])
             if not hits:
                 continue
+            sentence = sentences[position]
             start, end = bounds[position]
             last_word = max(r[1] for hit in hits for r in (*hit.occurrences, *hit.spans))
             spans = _word_spans(folded, start, end, last_word)
@@ -155,9 +179,12 @@ class Engine:
                         published=published,
                         previous=previous_text,
                         lang=lang,
+                        memo=context_memo,
                     )
                 )
 
+        if not evidence and not complete:
+            return None
         inputs = []
         for number, items in evidence.items():
             indicator = self._indicators[number]
@@ -205,6 +232,7 @@ class Engine:
         published: date | None,
         previous: str | None,
         lang: str | None,
+        memo: dict[tuple[object, ...], object],
     ) -> Evidence:
         """One Evidence for an indicator in a sentence, from all its patterns that fired there."""
 
@@ -226,6 +254,7 @@ class Engine:
                     previous=previous,
                     checks=checks,
                     lang=lang,
+                    memo=memo,
                 )
                 if verdict.status is Status.EVENT:
                     is_event, reasons = True, verdict.reasons

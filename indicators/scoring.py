@@ -56,6 +56,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, mul
 
 from indicators.types import Contribution, Evidence, Level, ScoreCard, Status
 
@@ -143,45 +144,23 @@ def corroborate(weights: Iterable[float]) -> float:
     ordered = sorted(weights, reverse=True)
     if len(ordered) == 1:
         return ordered[0]
+    if len(ordered) <= len(_RANK_FACTORS):
+        return math.fsum(map(mul, ordered, _RANK_FACTORS))  # the same products, in C
     return math.fsum(w * CORROBORATION_RATIO**rank for rank, w in enumerate(ordered))
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    item: ScoringInput
-    raw: float
-    sentences: int
-    best: Evidence
-    weight_status: Status
+# What the weight at each of the first ranks counts: CORROBORATION_RATIO**rank.
+_RANK_FACTORS = tuple(CORROBORATION_RATIO**rank for rank in range(32))
 
 
-def _score_indicator(item: ScoringInput) -> _Scored:
-    if not item.evidence:
-        raise ValueError(f"indicator {item.indicator_id!r} has no evidence to score")
-    if not 0.0 <= item.severity <= MAX_SEVERITY:
-        raise ValueError(
-            f"indicator {item.indicator_id!r}: severity {item.severity!r} is outside 0-10"
-        )
-    # One sentence counts once per indicator: keep its best weight.
-    by_sentence: dict[int, float] = {}
-    # The strongest sentence, earliest on ties, explains the position.
-    best = item.evidence[0]
-    best_weight = -1.0
-    for evidence in item.evidence:
-        weight = evidence_weight(evidence, item.status)
-        index = evidence.sentence_index
-        if weight > by_sentence.get(index, -1.0):
-            by_sentence[index] = weight
-        if weight > best_weight or (weight == best_weight and index < best.sentence_index):
-            best, best_weight = evidence, weight
-    any_event = item.status is Status.EVENT and any(e.status is Status.EVENT for e in item.evidence)
-    return _Scored(
-        item=item,
-        raw=severity_points(item.severity) * corroborate(by_sentence.values()),
-        sentences=len(by_sentence),
-        best=best,
-        weight_status=Status.EVENT if any_event else Status.BACKGROUND,
-    )
+# Step 1 and the explanation, per sentence index: the position weights of the first
+# sentences and the ``where`` of the explanation, computed once with the functions above.
+_TABLED_POSITIONS = 64
+_POSITION_WEIGHTS = tuple(position_weight(index) for index in range(_TABLED_POSITIONS))
+_WHERE = tuple(
+    "lead" if index < LEAD_SENTENCES else f"sentence {index} ×{position_weight(index):.2f}"
+    for index in range(_TABLED_POSITIONS)
+)
 
 
 def _factor(value: float) -> str:
@@ -189,20 +168,111 @@ def _factor(value: float) -> str:
     return f"{value:.1f}" if value == round(value, 1) else f"{value:g}"
 
 
-def _detail(scored: _Scored) -> str:
-    status = scored.weight_status
-    count = scored.sentences
-    index = scored.best.sentence_index
-    where = "lead" if index < LEAD_SENTENCES else f"sentence {index} ×{position_weight(index):.2f}"
-    parts = [
-        f"{status.value} ×{_factor(status_weight(status))}",
-        f"severity {scored.item.severity:g}",
-        f"{count} sentence{'' if count == 1 else 's'}",
-        where,
-    ]
-    if scored.best.strength < 1.0:
-        parts.append(f"strength {scored.best.strength:g}")
-    return ", ".join(parts)
+# The status part of the explanation, e.g. "event ×1.0".
+_STATUS_TEXT = {status: f"{status.value} ×{_factor(status_weight(status))}" for status in Status}
+
+_EVENT = Status.EVENT
+_BACKGROUND = Status.BACKGROUND
+
+
+def _score_indicator(item: ScoringInput) -> tuple[float, str]:
+    """An indicator's raw points (steps 1-3) and the reason its contribution gives."""
+    evidence_items = item.evidence
+    if len(evidence_items) != 1:
+        return _score_sentences(item)
+    # Most indicators rest on one sentence, and their few combinations of status,
+    # severity, position and strength recur from item to item: score each once.
+    only = evidence_items[0]
+    key = (
+        item.status is _EVENT,
+        only.status is _EVENT,
+        item.severity,
+        only.sentence_index,
+        only.strength,
+    )
+    scored = _ONE_SENTENCE.get(key)
+    if scored is None:
+        scored = _score_sentences(item)
+        # Zeros are left out because 0.0 and -0.0 are one key but print differently.
+        if item.severity and only.strength and len(_ONE_SENTENCE) < _MAX_TABLED:
+            _ONE_SENTENCE[key] = scored
+    return scored
+
+
+def _score_sentences(item: ScoringInput) -> tuple[float, str]:
+    """:func:`_score_indicator`, worked out."""
+    evidence_items = item.evidence
+    if not evidence_items:
+        raise ValueError(f"indicator {item.indicator_id!r} has no evidence to score")
+    severity = item.severity
+    if not 0.0 <= severity <= MAX_SEVERITY:
+        raise ValueError(f"indicator {item.indicator_id!r}: severity {severity!r} is outside 0-10")
+    # A background indicator's sentences are all background, whatever each one says.
+    event_item = item.status is _EVENT
+    any_event = False
+    # One sentence counts once per indicator: keep its best weight.
+    by_sentence: dict[int, float] = {}
+    # The strongest sentence, earliest on ties, explains the position.
+    best = evidence_items[0]
+    best_weight = -1.0
+    for evidence in evidence_items:
+        # evidence_weight(), inlined: the same operations in the same order.
+        is_event = event_item and evidence.status is _EVENT
+        any_event = any_event or is_event
+        strength = evidence.strength
+        strength = strength if strength > 0.0 else 0.0  # max(0.0, strength)
+        strength = strength if strength < 1.0 else 1.0  # min(1.0, ...)
+        index = evidence.sentence_index
+        position = (
+            _POSITION_WEIGHTS[index] if 0 <= index < _TABLED_POSITIONS else position_weight(index)
+        )
+        weight = (EVENT_WEIGHT if is_event else BACKGROUND_WEIGHT) * strength * position
+        if weight > by_sentence.get(index, -1.0):
+            by_sentence[index] = weight
+        if weight > best_weight or (weight == best_weight and index < best.sentence_index):
+            best, best_weight = evidence, weight
+    count = len(by_sentence)
+    # corroborate() of a single weight is that weight, the best one.
+    raw = severity_points(severity) * (
+        best_weight if count == 1 else corroborate(by_sentence.values())
+    )
+
+    # Few distinct explanations recur: format each once. Zeros are left out of the
+    # table because 0.0 and -0.0 are one key but print differently.
+    strength = best.strength
+    key = (any_event, severity, count, best.sentence_index, strength)
+    detail = _DETAILS.get(key)
+    if detail is None:
+        detail = _detail(any_event, severity, count, best.sentence_index, strength)
+        if severity and strength and len(_DETAILS) < _MAX_TABLED:
+            _DETAILS[key] = detail
+    return raw, detail
+
+
+_MAX_TABLED = 8192  # entries in each table: far more than the combinations that occur
+_DETAILS: dict[tuple[bool, float, int, int, float], str] = {}
+_ONE_SENTENCE: dict[tuple[bool, bool, float, int, float], tuple[float, str]] = {}
+
+
+def _detail(any_event: bool, severity: float, count: int, index: int, strength: float) -> str:
+    """Why an indicator scored what it did, e.g. "event ×1.0, severity 8, 2 sentences, lead"."""
+    if 0 <= index < _TABLED_POSITIONS:
+        where = _WHERE[index]
+    else:
+        where = (
+            "lead" if index < LEAD_SENTENCES else f"sentence {index} ×{position_weight(index):.2f}"
+        )
+    detail = (
+        f"{_STATUS_TEXT[_EVENT if any_event else _BACKGROUND]}, severity {severity:g}, "
+        f"{count} sentence{'' if count == 1 else 's'}, {where}"
+    )
+    if strength < 1.0:
+        detail = f"{detail}, strength {strength:g}"
+    return detail
+
+
+# Immutable, so every item without indicators shares it.
+_NOTHING = ScoreCard(score=0, level=Level.INFO)
 
 
 def score_document(
@@ -221,25 +291,40 @@ def score_document(
     if not 0.0 <= source_weight <= 1.0:
         raise ValueError(f"source weight {source_weight!r} is outside 0-1")
     if not inputs:  # most items
-        return ScoreCard(score=0, level=Level.INFO), {}
-    seen: set[str] = set()
-    for item in inputs:
-        if item.indicator_id in seen:
-            raise ValueError(f"indicator {item.indicator_id!r} is given more than once")
-        seen.add(item.indicator_id)
-
-    # Sorting by id makes the result independent of the order of ``inputs``.
-    scored = [_score_indicator(item) for item in sorted(inputs, key=lambda i: i.indicator_id)]
-    total = math.fsum(s.raw for s in scored)
+        return _NOTHING, {}
+    if len(inputs) > 1:
+        if len(set(map(_BY_ID, inputs))) != len(inputs):
+            seen: set[str] = set()
+            for item in inputs:
+                if item.indicator_id in seen:
+                    raise ValueError(f"indicator {item.indicator_id!r} is given more than once")
+                seen.add(item.indicator_id)
+        # Sorting by id makes the result independent of the order of ``inputs``.
+        ordered = sorted(inputs, key=_BY_ID)
+    else:
+        ordered = list(inputs)
+    raws: list[float] = []
+    details: list[str] = []
+    for item in ordered:
+        raw, detail = _score_indicator(item)
+        raws.append(raw)
+        details.append(detail)
+    total = math.fsum(raws) if len(raws) > 1 else raws[0]
     full = saturate(total)
-    weighted = saturate(total * source_weight)
-    score = min(100, max(0, math.floor(weighted + 0.5)))
+    # total × 1.0 is total: the same score without working it out twice.
+    weighted = full if source_weight == 1.0 else saturate(total * source_weight)
+    score = math.floor(weighted + 0.5)
+    score = 0 if score < 0 else 100 if score > 100 else score
 
-    points = {s.item.indicator_id: (full * s.raw / total if total > 0 else 0.0) for s in scored}
-    ranked = sorted(scored, key=lambda s: (-points[s.item.indicator_id], s.item.indicator_id))
-    contributions = [
-        Contribution(s.item.indicator_id, points[s.item.indicator_id], _detail(s)) for s in ranked
-    ]
+    points: dict[str, float] = {}
+    contributions = []
+    for item, raw, detail in zip(ordered, raws, details, strict=True):
+        share = full * raw / total if total > 0 else 0.0
+        points[item.indicator_id] = share
+        contributions.append(Contribution(item.indicator_id, share, detail))
+    if len(contributions) > 1:
+        # Most points first; the sort is stable, so ties stay in id order.
+        contributions.sort(key=_BY_POINTS, reverse=True)
     if source_weight < 1.0 and total > 0:
         contributions.append(
             Contribution(
@@ -248,5 +333,9 @@ def score_document(
                 detail=f"feed weight {source_weight:g}",
             )
         )
-    card = ScoreCard(score=score, level=level_for(score), contributions=tuple(contributions))
-    return card, points
+    return ScoreCard(score, _LEVELS[score], tuple(contributions)), points
+
+
+_BY_ID = attrgetter("indicator_id")
+_BY_POINTS = attrgetter("points")
+_LEVELS = tuple(level_for(score) for score in range(101))  # the level of each whole score

@@ -137,9 +137,10 @@ class _Starts:
     gapped: tuple[tuple[int, frozenset[str]], ...]  # a gap after the first word
     # Phrases this word anchors: (term, its position in the term, the term's other exact words).
     anchored: tuple[tuple[int, int, frozenset[str]], ...]
-    # The same phrases when every word is exact and adjacent: (term, position, words),
-    # matched by comparing a slice of the sentence (no alignment needed).
-    anchored_exact: tuple[tuple[int, int, list[str]], ...]
+    # The same phrases when every word is exact and adjacent: (term, position, words,
+    # the word just before this one), matched by comparing that word, then a slice
+    # of the sentence (no alignment needed).
+    anchored_exact: tuple[tuple[int, int, list[str], str], ...]
     phrases: bool  # whether the word starts or anchors any phrase (most start single words)
 
 
@@ -156,11 +157,22 @@ def _exact_words(term: TermWords) -> list[str] | None:
 def _anchor(term: TermWords) -> int:
     """Which word to look a phrase up by: its longest exact word (the last of equals:
     "by the end of the day" by "day", "in ~ custody" by "custody"); the first
-    word when no later exact word is longer."""
+    word when no later exact word is longer.
+
+    A later word with a ``*`` anchors a phrase without gaps when its literal
+    part is longer still (at least three letters): "to reach*" is looked up
+    by the words that start with "reach", not by "to", which is in nearly
+    every sentence.
+    """
     best = 0
     for k, word in enumerate(term.words):
         if word.is_exact and len(word.text) >= len(term.words[best].text):
             best = k
+    if not any(term.gaps):
+        longest = len(term.words[best].literal)
+        for k, word in enumerate(term.words[1:], start=1):
+            if not word.is_exact and len(word.literal) >= max(longest + 1, 3):
+                best, longest = k, len(word.literal)
     return best
 
 
@@ -175,15 +187,20 @@ class TermIndex:
         # custody" by "custody"): short words such as "in" or "the" occur in
         # every sentence and would make every occurrence a phrase to try.
         self._anchored: dict[str, list[tuple[int, int]]] = {}
+        # The same for phrases anchored by a word with a "*", under its literal part.
+        self._anchored_prefix: dict[str, list[tuple[int, int]]] = {}
         for term_id, term in enumerate(self._terms):
             anchor = _anchor(term)
             if anchor:
-                self._anchored.setdefault(term.words[anchor].text, []).append((term_id, anchor))
+                word = term.words[anchor]
+                table = self._anchored if word.is_exact else self._anchored_prefix
+                table.setdefault(word.literal, []).append((term_id, anchor))
                 continue
             first = term.words[0]
             table = self._exact if first.is_exact else self._prefix
             table.setdefault(first.literal, []).append(term_id)
         self._prefix_lengths = tuple(sorted({len(p) for p in self._prefix}))
+        self._anchored_prefix_lengths = tuple(sorted({len(p) for p in self._anchored_prefix}))
         # What each word seen so far starts (most: nothing), and the words that start a term.
         self._cache: dict[str, _Starts] = {}
         self._starters: set[str] = set()
@@ -200,7 +217,14 @@ class TermIndex:
             for term_id in self._prefix.get(word[:length], ()):
                 if self._terms[term_id].words[0].matches(word):
                     found.add(term_id)
-        anchored_all = sorted(self._anchored.get(word, ()))
+        anchored_all = list(self._anchored.get(word, ()))
+        for length in self._anchored_prefix_lengths:
+            if length > len(word):
+                break
+            for term_id, anchor in self._anchored_prefix.get(word[:length], ()):
+                if self._terms[term_id].words[anchor].matches(word):
+                    anchored_all.append((term_id, anchor))
+        anchored_all.sort()
         anchored = tuple(
             (
                 term_id,
@@ -211,7 +235,7 @@ class TermIndex:
             if _exact_words(self._terms[term_id]) is None
         )
         anchored_exact = tuple(
-            (term_id, anchor, exact)
+            (term_id, anchor, exact, exact[anchor - 1])
             for term_id, anchor in anchored_all
             if (exact := _exact_words(self._terms[term_id])) is not None
         )
@@ -329,9 +353,13 @@ class TermIndex:
                     last = _align(terms[term_id], words, 1, index + 1)
                     if last >= 0:
                         hits.setdefault(term_id, []).append((index, last))
-            for term_id, anchor, exact in starts.anchored_exact:
+            for term_id, anchor, exact, before in starts.anchored_exact:
                 first = index - anchor
-                if first >= 0 and words[first : first + len(exact)] == exact:
+                if (
+                    first >= 0
+                    and words[index - 1] == before
+                    and words[first : first + len(exact)] == exact
+                ):
                     hits.setdefault(term_id, []).append((first, first + len(exact) - 1))
             for term_id, anchor, needed in starts.anchored:
                 if needed <= present:

@@ -198,7 +198,7 @@ _COMBINING = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f
 # folded one by one.
 _SLOW = re.compile(f"(?s:.)[{_COMBINING}]+|[{_IRREGULAR_CLASS}{_OUTSIDE_TABLE}]")
 _ASCII_TABLE = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {ord("`"): "'"}
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_BYTES = bytes(range(128))
 
 
 def _fold_run(run: str) -> str | None:
@@ -219,28 +219,29 @@ _fold_run_cached = lru_cache(maxsize=16384)(_fold_run_uncached)
 
 def _is_sparse(text: str) -> bool:
     """Mostly ASCII (English news with curly quotes), judged from the UTF-8 length."""
-    return (len(text.encode("utf-8")) - len(text)) * 8 < len(text)
+    return (len(text.encode("utf-8", "surrogatepass")) - len(text)) * 8 < len(text)
 
 
 def _fold_sparse(text: str) -> str | None:
-    """Fold mostly-ASCII text: lower it in bulk and translate only its non-ASCII runs.
+    """Fold mostly-ASCII text: replace each distinct non-ASCII character, then lower in bulk.
 
-    ``str.translate`` looks every character up in a dict (about 20 MB/s); this
-    is several times faster. None if the text has irregular characters.
+    ``str.translate`` looks every character up in a dict (about 20 MB/s); a
+    regex over the non-ASCII runs is not much faster. Here the distinct
+    non-ASCII characters are collected in C (the UTF-8 bytes minus the ASCII
+    ones) and each is replaced throughout with ``str.replace``. The order of
+    the replacements does not matter: folding a regular character twice
+    gives the same as folding it once. None if the text has irregular
+    characters.
     """
-    irregular = False
-
-    def fold_run(found: re.Match[str]) -> str:
-        nonlocal irregular
-        folded = _fold_run(found.group())
-        if folded is None:
-            irregular = True
-            return ""
-        return folded
-
-    folded = _NON_ASCII.sub(fold_run, text)
-    if irregular:
-        return None
+    folded = text
+    # ("surrogatepass": a lone surrogate in untrusted text must not raise.)
+    non_ascii = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    for char in set(non_ascii.decode("utf-8", "surrogatepass")):
+        replacement = _fold_run(char)
+        if replacement is None:
+            return None
+        if replacement != char:
+            folded = folded.replace(char, replacement)
     # Regular characters fold to characters lower() leaves alone (see _build_tables).
     folded = folded.lower()
     return folded.replace("`", "'") if "`" in folded else folded
@@ -409,27 +410,29 @@ def split_sentences(text: str, *, has_title: bool) -> list[Sentence]:
     abbreviations or initials, nor before a lower-case word) and at a line
     break inside a paragraph unless the next line continues in lower case.
     """
-    sentences: list[Sentence] = []
+    pieces: list[tuple[int, int, bool]] = []  # (start, end, is_title), untrimmed
     pos = 0
     in_title = has_title
     for found in _SPLIT.finditer(text):
         start, end = found.span()
         if found.group(1) is not None:  # a blank line ends the paragraph
             if start > pos:  # (usually a sentence has just ended there)
-                _append(sentences, text, pos, start, is_title=in_title)
+                pieces.append((pos, start, in_title))
             in_title = False
             pos = end
         elif not in_title and not found.group(2).islower():
             # (lower case next: "e.g. the", "...and", a hard-wrapped line continuing)
-            _append(sentences, text, pos, end, is_title=False)
+            pieces.append((pos, end, False))
             pos = end
-    _append(sentences, text, pos, len(text), is_title=in_title)
+    pieces.append((pos, len(text), in_title))
+    sentences: list[Sentence] = []
+    for start, end, is_title in pieces:
+        chunk = text[start:end]
+        stripped = chunk.strip()
+        if stripped:
+            if chunk[0].isspace():
+                start += len(chunk) - len(chunk.lstrip())
+            sentences.append(
+                Sentence(len(sentences), start, start + len(stripped), stripped, is_title)
+            )
     return sentences
-
-
-def _append(sentences: list[Sentence], text: str, start: int, end: int, *, is_title: bool) -> None:
-    chunk = text[start:end]
-    stripped = chunk.strip()
-    if stripped:
-        start += len(chunk) - len(chunk.lstrip())
-        sentences.append(Sentence(len(sentences), start, start + len(stripped), stripped, is_title))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 TITLE_SEPARATOR = "\n\n"
 
@@ -74,9 +74,12 @@ class Document:
         return self.published.date() if self.published else None
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """A sentence of :attr:`Document.text`; index 0 is the title when there is one."""
+class Sentence(NamedTuple):
+    """A sentence of :attr:`Document.text`; index 0 is the title when there is one.
+
+    A named tuple rather than a dataclass: every item is cut into sentences,
+    and a tuple is built several times faster.
+    """
 
     index: int
     start: int

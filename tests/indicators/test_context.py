@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indicators import context
 from indicators.context import CHECKS, ContextVerdict, classify_context
 from indicators.text import split_sentences
 from indicators.types import Status, compose_text
@@ -580,3 +581,100 @@ def test_any_sentence_and_span_give_a_verdict(
     )
     assert (found.status is BACKGROUND) == bool(found.reasons)
     assert all(r.startswith(("negated by", "hedged by", "history")) for r in found.reasons)
+
+
+# --- shortcuts against the full checks -----------------------------------------------
+
+
+def every_check(
+    sentence: str,
+    start: int,
+    end: int,
+    *,
+    published: date | None,
+    previous: str | None,
+    checks: frozenset[str],
+    lang: str | None,
+) -> ContextVerdict:
+    """The verdict with every check run in full: no skipped check, no shortcut for
+    sentences without cues, the previous sentence analysed in full."""
+    group = context._LANGUAGE_GROUPS.get((lang or "").lower().replace("_", "-").split("-")[0])
+    analysis = context._analyse(sentence, published, group)
+    folded_start = analysis.folded_offset(start)
+    folded_end = max(folded_start, analysis.folded_offset(end))
+    reasons = []
+    if "negation" in checks and (cue := context._negated(analysis, folded_start, folded_end)):
+        reasons.append(f'negated by "{cue.quote}"')
+    if "hedging" in checks and (cue := context._hedged(analysis, folded_start, folded_end)):
+        reasons.append(f'hedged by "{cue.quote}"')
+    if "history" in checks:
+        cue = context._history(analysis, folded_start, folded_end)
+        if cue is not None:
+            reasons.append(f'history: "{cue.quote}"')
+        elif previous and not analysis.times and context._past_narrative(analysis.folded):
+            full = context._analyse(previous, published, group)
+            cue = context._carried_history(list(full.times))
+            if cue is not None:
+                reasons.append(f'history (previous sentence): "{cue.quote}"')
+    return ContextVerdict(BACKGROUND if reasons else EVENT, tuple(reasons))
+
+
+SUBSETS = [frozenset(s) for s in ({"negation"}, {"hedging"}, {"history"}, CHECKS, set())]
+# Words that are no cue: most sentences have few cues, some none at all.
+PLAIN = "troops police the town border clashes fled fired were shot attacked".split()  # noqa: SIM905
+CUES = [*VOCABULARY, "2019", "March", "last month", "a decade ago", "in the past"]
+SOME_WORDS = st.one_of(
+    st.lists(
+        st.one_of(st.sampled_from(PLAIN), st.sampled_from(PLAIN), st.sampled_from(CUES)),
+        min_size=1,
+        max_size=20,
+    ),
+    st.lists(st.sampled_from(CUES + PLAIN), min_size=1, max_size=20),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    words=SOME_WORDS,
+    previous_words=st.one_of(st.none(), SOME_WORDS),
+    data=st.data(),
+    published=st.one_of(st.none(), st.dates(date(1990, 1, 1), date(2040, 12, 31))),
+    checks=st.sampled_from(SUBSETS),
+    lang=st.sampled_from([None, "en", "sr-Latn", "sq", "de", ""]),
+)
+def test_shortcuts_give_the_verdict_of_the_full_checks(
+    words: list[str],
+    previous_words: list[str] | None,
+    data: st.DataObject,
+    published: date | None,
+    checks: frozenset[str],
+    lang: str | None,
+) -> None:
+    sentence = " ".join(words)
+    previous = " ".join(previous_words) if previous_words is not None else None
+    start = data.draw(st.integers(0, len(sentence)))
+    end = data.draw(st.integers(start, len(sentence)))
+    arguments = {"published": published, "previous": previous, "checks": checks, "lang": lang}
+    assert classify_context(sentence, start, end, **arguments) == every_check(
+        sentence, start, end, **arguments
+    )
+
+
+def test_a_sentence_without_cues_inherits_history_only_when_it_narrates_the_past() -> None:
+    previous = "The town was shelled in 1999."
+    narrated = "Troops fled the town."
+    present = "Troops are in the town."
+    assert verdict(narrated, "fled", previous=previous).reasons == (
+        'history (previous sentence): "in 1999"',
+    )
+    assert verdict(present, "Troops", previous=previous).status is EVENT
+    # The answer is kept with the sentence; asking again gives the same.
+    assert verdict(narrated, "fled", previous=previous).status is BACKGROUND
+    assert verdict(present, "Troops", previous=previous).status is EVENT
+    # What counts is the marker the previous sentence ends on, wherever it was found.
+    assert verdict(narrated, "fled", previous="It was shelled in 1999 and last week.").status is (
+        EVENT
+    )
+    assert verdict(narrated, "fled", previous="Last week it recalled 1999.").reasons == (
+        'history (previous sentence): "1999"',
+    )

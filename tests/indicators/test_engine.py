@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.corpus import build_corpus
 from indicators import Analysis, Document, Engine, RuleSetError, Status, fold, load_indicators
 from indicators.selftest import ExampleKind, failures, run_examples
 from indicators.text import WORD_PATTERN
@@ -282,3 +283,23 @@ def test_engine_topics_agree_with_the_gazetteer(engine: Engine) -> None:
     for text in texts:
         analysis = engine.analyze(Document(title="", body=text, published=PUBLISHED))
         assert analysis.topics == gazetteer.tag(analysis.text)
+
+
+SHIPPED_RULES = Path(__file__).parents[2] / "config" / "indicators"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_alert_is_the_analysis_of_an_item_that_fires_and_none_otherwise(seed: int) -> None:
+    shipped = Engine.from_directory(SHIPPED_RULES, TOPICS)
+    fired = silent = 0
+    for item in build_corpus(300, seed=seed):
+        document = item.document()
+        analysis = shipped.analyze(document)
+        alert = shipped.alert(document)
+        if analysis.matched:
+            fired += 1
+            assert alert == analysis
+        else:
+            silent += 1
+            assert alert is None
+    assert fired and silent  # both kinds of item were compared

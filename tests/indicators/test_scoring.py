@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -17,13 +18,14 @@ from indicators.scoring import (
     WATCH_AT,
     ScoringInput,
     corroborate,
+    evidence_weight,
     level_for,
     position_weight,
     saturate,
     score_document,
     severity_points,
 )
-from indicators.types import Evidence, Level, Status
+from indicators.types import Contribution, Evidence, Level, ScoreCard, Status
 
 EVENT = Status.EVENT
 BACKGROUND = Status.BACKGROUND
@@ -445,3 +447,103 @@ def test_the_documented_examples_are_what_the_formula_computes() -> None:
         raw *= BACKGROUND_WEIGHT if items[0].status is BACKGROUND else 1.0
         assert raw == pytest.approx(total, abs=0.005), what
         assert (card.score, card.level.value) == (score, level), what
+
+
+# --- the scoring as written out step by step ---------------------------------------------
+
+
+def score_step_by_step(
+    inputs: list[ScoringInput], source_weight: float
+) -> tuple[ScoreCard, dict[str, float]]:
+    """The module's docstring, one public step after the other, nothing tabled or cached."""
+    scored = []
+    for item in sorted(inputs, key=lambda i: i.indicator_id):
+        by_sentence: dict[int, float] = {}
+        best, best_weight = item.evidence[0], -1.0
+        for found in item.evidence:
+            weight = evidence_weight(found, item.status)
+            index = found.sentence_index
+            by_sentence[index] = max(weight, by_sentence.get(index, -1.0))
+            if weight > best_weight or (weight == best_weight and index < best.sentence_index):
+                best, best_weight = found, weight
+        any_event = item.status is EVENT and any(e.status is EVENT for e in item.evidence)
+        status = EVENT if any_event else BACKGROUND
+        count = len(by_sentence)
+        index = best.sentence_index
+        where = "lead" if index < 4 else f"sentence {index} ×{position_weight(index):.2f}"
+        parts = [
+            f"{status.value} ×{'1.0' if any_event else '0.15'}",
+            f"severity {item.severity:g}",
+            f"{count} sentence{'' if count == 1 else 's'}",
+            where,
+        ]
+        if best.strength < 1.0:
+            parts.append(f"strength {best.strength:g}")
+        raw = severity_points(item.severity) * corroborate(by_sentence.values())
+        scored.append((item.indicator_id, raw, ", ".join(parts)))
+    if not scored:
+        return ScoreCard(0, Level.INFO), {}
+    total = math.fsum(raw for _, raw, _ in scored)
+    full, weighted = saturate(total), saturate(total * source_weight)
+    score = min(100, max(0, math.floor(weighted + 0.5)))
+    points = {name: full * raw / total if total > 0 else 0.0 for name, raw, _ in scored}
+    ranked = sorted(scored, key=lambda s: (-points[s[0]], s[0]))
+    contributions = [Contribution(name, points[name], detail) for name, _, detail in ranked]
+    if source_weight < 1.0 and total > 0:
+        contributions.append(
+            Contribution(SOURCE_WEIGHT_LABEL, weighted - full, f"feed weight {source_weight:g}")
+        )
+    return ScoreCard(score, level_for(score), tuple(contributions)), points
+
+
+# Zeros of both signs, sentences past the tabled positions, equal weights.
+awkward_strengths = st.sampled_from([0.0, -0.0, 0.5, 0.25, 1.0, 1.5, -0.5, 0.3])
+awkward_severities = st.sampled_from([0.0, -0.0, 0.5, 2.0, 4, 8.0, 9.0, 10.0])
+
+
+@st.composite
+def awkward_documents(draw: st.DrawFn) -> list[ScoringInput]:
+    names = draw(st.lists(st.sampled_from(IDS), unique=True, max_size=len(IDS)))
+    items = []
+    for name in names:
+        found = draw(
+            st.lists(
+                st.builds(
+                    evidence,
+                    st.just(name),
+                    st.sampled_from([-1, 0, 1, 3, 4, 5, 18, 19, 63, 64, 65, 200]),
+                    statuses,
+                    st.one_of(awkward_strengths, strengths),
+                ),
+                min_size=1,
+                max_size=5,
+            )
+        )
+        severity = draw(st.one_of(awkward_severities, severities))
+        items.append(ScoringInput(name, name, severity, draw(statuses), tuple(found)))
+    return items
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    awkward_documents(),
+    st.one_of(st.sampled_from([1.0, 1, 0.0, 0.5]), weights),
+    st.randoms(use_true_random=False),
+)
+def test_score_matches_the_steps_written_out(
+    items: list[ScoringInput], weight: float, shuffler: random.Random
+) -> None:
+    expected = score_step_by_step(items, weight)
+    for _ in range(2):  # the second time, explanations come from the table
+        shuffler.shuffle(items)
+        card, points = score_document(items, source_weight=weight)
+        assert repr((card, points)) == repr(expected)
+
+
+def test_zero_and_negative_zero_are_explained_as_written() -> None:
+    for strength in (0.0, -0.0, 0.0, -0.0):
+        card, _ = score_document([indicator("x", 5.0, 2, strength=strength)])
+        assert card.contributions[0].detail.endswith(f"strength {strength:g}")
+    for severity in (-0.0, 0.0, -0.0):
+        card, _ = score_document([indicator("x", severity, 2)])
+        assert f"severity {severity:g}," in card.contributions[0].detail

@@ -108,6 +108,32 @@ def test_long_texts_fold_like_their_pieces(text: str) -> None:
     assert fold(text) == " ".join(fold(piece) for piece in text.split(" "))
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="abcXYZ .,'`", min_size=20, max_size=60),
+            st.sampled_from(["’", "“", "”", "–", "Č", "ć", "š", "Ž", "ё", "ﬁ", "漢", "é\u0301"]),
+        ),
+        min_size=5,
+        max_size=40,
+    )
+)
+@settings(max_examples=60)
+def test_mostly_ascii_text_folds_like_its_characters(pieces: list[str]) -> None:
+    # English news with a few curly quotes and names takes the bulk path,
+    # which replaces each distinct character throughout; it must agree with
+    # folding piece by piece, whatever characters meet.
+    text = "".join(pieces)
+    assert fold(text) == "".join(fold(piece) for piece in pieces)
+
+
+@pytest.mark.parametrize("text", ["Police \ud800 raid", "x" * 300 + "\udfff’" + "y" * 300])
+def test_lone_surrogates_in_untrusted_text_do_not_break_folding(text: str) -> None:
+    folded = normalize(text)
+    assert len(folded.text) == len(text)
+    assert "\ud800" in folded.text or "\udfff" in folded.text
+
+
 def test_words_are_letters_and_digits() -> None:
     folded = fold("Kosovo’s 48-hour deadline, re-register (now)!")
     assert [folded[a:b] for a, b in words(folded)] == [
