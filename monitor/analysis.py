@@ -1,34 +1,48 @@
 """Parse a feed body and run the engine on its items: the CPU-bound part of a poll.
 
 Parsing (feedparser) and matching are pure functions of the fetched bytes, so
-they run in worker processes when ``workers > 1`` and use every core; with
-one worker they run in the calling process. Items whose content hash the
-feed already has stored are skipped before matching.
+``workers`` processes share them and use every core: this one, which also
+fetches and stores, and ``workers - 1`` worker processes; each takes the next
+body when it is free. (A worker of its own for each core would add its memory
+to the poll's and leave this process idle between stores.) With one worker
+everything runs in this process. Items whose content hash the feed already
+has stored are skipped before matching.
 
 The worker processes start only when a poll brings many feeds and the first
 body arrives: starting a process and loading the rules costs about as much as
 analysing a few dozen feeds here, and a poll where every feed answers 304 has
 nothing to analyse. Once started, they serve every later poll. For the same
 reason the engine may be given as a loader, called on first use in this
-process, and the feed parser is imported only where a feed is parsed.
+process, and the engine and the feed parser are imported only where a feed is
+parsed: a process that only fetches and stores (the parent of the workers, or
+any poll of 304s) never loads them. A worker (:mod:`monitor.procpool`) imports
+this module, the parser and the engine, nothing else.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import dataclasses
 import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from indicators.engine import Engine
+from indicators.errors import IndicatorsError
 from indicators.types import Document
 from monitor.models import IngestItem
+from monitor.procpool import ProcessPool, serve
+
+if TYPE_CHECKING:
+    from indicators.engine import Engine
 
 # Fewer feeds than this in one poll are analysed in this process (see the module docstring).
 POOL_MIN_FEEDS = 16
+
+
+class RulesUnavailableError(IndicatorsError):
+    """The rules could not be loaded, so no feed can be analysed: the poll stops."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,32 +84,45 @@ def analyse_feed(engine: Engine, content: bytes, context: FeedContext) -> FeedAn
             lang=context.lang,
             source_weight=context.weight,
         )
-        analysis = engine.analyze(document)
+        # An item that fires no indicator raises no alert: the engine skips its score.
+        analysis = engine.alert(document)
         items.append(
             IngestItem(
                 guid=entry.guid,
                 link=entry.link,
                 title=entry.title,
                 published=entry.published,
-                text=analysis.text,
+                text=document.text,  # what the engine matched (an analysis's text)
                 content_hash=entry.content_hash,
-                analysis=analysis if analysis.matched else None,
+                # Storage needs no sentence list: without it, a result takes about a
+                # third of the time to cross from a worker process.
+                analysis=dataclasses.replace(analysis, sentences=()) if analysis else None,
             )
         )
     return FeedAnalysis(tuple(items), len(parsed.items), parsed.title or None)
 
 
-_worker_engine: Engine | None = None
+def _load_engine(indicators_dir: Path, topics_dir: Path | None) -> Engine:
+    from indicators.engine import Engine
+
+    return Engine.from_directory(indicators_dir, topics_dir)
 
 
-def _init_worker(indicators_dir: Path, topics_dir: Path | None) -> None:
-    global _worker_engine
-    _worker_engine = Engine.from_directory(indicators_dir, topics_dir)
+def main(argv: Sequence[str]) -> None:
+    """A worker process (see :class:`~monitor.procpool.ProcessPool`): ``INDICATORS [TOPICS]``."""
+    indicators_dir, topics_dir = Path(argv[0]), Path(argv[1]) if len(argv) > 1 else None
+    try:
+        engine = _load_engine(indicators_dir, topics_dir)
+    except IndicatorsError as exc:
+        # Every job gets the error the parent would have raised loading the rules itself.
+        error = RulesUnavailableError(str(exc))
 
+        def refuse(_job: tuple[bytes, FeedContext]) -> FeedAnalysis:
+            raise error
 
-def _analyse_in_worker(content: bytes, context: FeedContext) -> FeedAnalysis:
-    assert _worker_engine is not None, "worker started without an engine"
-    return analyse_feed(_worker_engine, content, context)
+        serve(refuse)
+        return
+    serve(lambda job: analyse_feed(engine, *job))
 
 
 class AnalysisRunner:
@@ -110,24 +137,31 @@ class AnalysisRunner:
         workers: int = 1,
         pool_min_feeds: int = POOL_MIN_FEEDS,
     ) -> None:
-        self._engine = engine if isinstance(engine, Engine) else None
+        # An engine is no callable: anything callable is its loader.
+        self._engine: Engine | None = None if callable(engine) else engine
         self._load_engine = engine
         self.workers = workers
         self.pool_min_feeds = pool_min_feeds
         self._dirs = (indicators_dir, topics_dir)
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ProcessPool | None = None
         self._want_pool = False
-        self._lock = threading.Lock()
+        # Two locks: loading the rules here takes a while, and must not hold up the
+        # threads handing bodies to the workers meanwhile.
+        self._engine_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
         """The engine of this process, loaded on first use when given as a loader."""
         if self._engine is None:
-            with self._lock:
+            with self._engine_lock:
                 if self._engine is None:
                     loader = self._load_engine
-                    assert not isinstance(loader, Engine)
-                    self._engine = loader()
+                    assert callable(loader)
+                    try:
+                        self._engine = loader()
+                    except IndicatorsError as exc:
+                        raise RulesUnavailableError(str(exc)) from exc
         return self._engine
 
     @property
@@ -140,31 +174,34 @@ class AnalysisRunner:
         if self.workers > 1 and feeds >= self.pool_min_feeds:
             self._want_pool = True
 
-    def _started_pool(self) -> ProcessPoolExecutor | None:
+    def _started_pool(self) -> ProcessPool | None:
         if not self._want_pool:
             return None
-        with self._lock:
+        pool = self._pool
+        if pool is not None:
+            return pool
+        with self._pool_lock:
             if self._pool is None:
-                # spawn, not fork: the parent runs fetch threads and a scheduler.
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker,
-                    initargs=self._dirs,
-                )
+                # New interpreters, not forks: the parent runs fetch threads and a scheduler.
+                indicators_dir, topics_dir = self._dirs
+                args = [str(indicators_dir)] + ([str(topics_dir)] if topics_dir else [])
+                self._pool = ProcessPool(__name__, args, self.workers - 1, here=self._analyse_here)
             return self._pool
+
+    def _analyse_here(self, job: tuple[bytes, FeedContext]) -> FeedAnalysis:
+        return analyse_feed(self.engine, *job)
 
     def analyse(self, content: bytes, context: FeedContext) -> FeedAnalysis:
         pool = self._started_pool()
         if pool is None:
             return analyse_feed(self.engine, content, context)
-        return pool.submit(_analyse_in_worker, content, context).result()
+        return pool.submit((content, context)).result()
 
     def close(self) -> None:
-        with self._lock:
+        with self._pool_lock:
             pool, self._pool, self._want_pool = self._pool, None, False
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close()
 
     def __enter__(self) -> AnalysisRunner:
         return self

@@ -71,7 +71,9 @@ class App:
         schedule = self.settings.schedule
         fetcher = Fetcher(self.fetch_policy())
         runner = AnalysisRunner(
-            self.engine,
+            # Loaded when this process first analyses a body: a poll of 304s, or one
+            # analysed by worker processes, never needs the rules here.
+            lambda: self.engine,
             indicators_dir=self.settings.indicators_dir,
             topics_dir=self.settings.topics_dir,
             workers=schedule.workers if workers is None else workers,

@@ -6,6 +6,11 @@ deterministic and compact: block elements are separated by a blank line
 whitespace inside a paragraph is one space, and there is no leading or trailing
 blank. Input without tags keeps its own line structure. Built on the standard
 library's tolerant ``html.parser``: no network, no entity tricks beyond HTML's own.
+
+Most feed HTML is plain markup (tags with well-formed attributes, text, entities),
+which one regular expression splits exactly as ``html.parser`` does, several times
+faster: such input takes that path (:func:`_split_simple`), anything else (comments,
+scripts, stray ``<``, odd attributes) the parser itself. Both feed the same handlers.
 """
 
 from __future__ import annotations
@@ -45,9 +50,57 @@ def html_to_text(html_source: str) -> str:
     if _TAG.search(html_source) is None:
         return plain_to_text(html.unescape(html_source))
     parser = _TextExtractor()
-    parser.feed(html_source)
-    parser.close()
+    if not _split_simple(html_source, parser):
+        parser = _TextExtractor()
+        parser.feed(html_source)
+        parser.close()
     return parser.text()
+
+
+# A tag as html.parser reads it when it is this simple: a name, then attributes
+# separated by whitespace with plain names and values without angle brackets.
+_SIMPLE_TAG = re.compile(
+    r"<(?:"
+    r"/(?P<end>[a-zA-Z][-.a-zA-Z0-9:_]*)\s*"
+    r"|(?P<start>[a-zA-Z][-.a-zA-Z0-9:_]*)"
+    r"(?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'=<>`]+))?)*"
+    r"\s*(?P<empty>/?)"
+    r")>"
+)
+# Their content is not markup for html.parser: left to it.
+_RAW_TEXT_TAGS = frozenset({"script", "style"})
+
+
+def _split_simple(source: str, handler: _TextExtractor) -> bool:
+    """Hand ``source`` to ``handler`` tag by tag and text by text, as html.parser would;
+    False, with ``handler`` in an unknown state, when the markup is not that simple."""
+    unescape = html.unescape
+    position = 0
+    for tag in _SIMPLE_TAG.finditer(source):
+        start = tag.start()
+        if start > position:
+            text = source[position:start]
+            if "<" in text:
+                return False  # a comment, a declaration, a stray "<": the parser decides
+            handler.handle_data(unescape(text))
+        position = tag.end()
+        end_name = tag.group("end")
+        if end_name is not None:
+            handler.handle_endtag(end_name.lower())
+            continue
+        name = tag.group("start").lower()
+        if name in _RAW_TEXT_TAGS:
+            return False
+        if tag.group("empty"):
+            handler.handle_startendtag(name, [])
+        else:
+            handler.handle_starttag(name, [])
+    rest = source[position:]
+    if rest:
+        if "<" in rest:
+            return False
+        handler.handle_data(unescape(rest))
+    return True
 
 
 def plain_to_text(text: str) -> str:
@@ -128,7 +181,8 @@ class _TextExtractor(HTMLParser):
 
         def emit() -> None:
             nonlocal pending
-            text = _SPACES.sub(" ", "".join(line)).strip()
+            # str.split() splits on exactly the whitespace that \s matches, and strips.
+            text = " ".join("".join(line).split())
             line.clear()
             if text:
                 if out:

@@ -144,6 +144,8 @@ class PollRecord:
     clear_validators: bool = False
     new_url: str | None = None  # a permanent redirect moved the feed
     items: tuple[IngestItem, ...] = ()
+    # The stored feed's id when the caller has it (a claimed feed): saves looking it up.
+    feed_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

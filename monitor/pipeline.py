@@ -3,8 +3,14 @@
 For each due feed::
 
     fetch (thread pool: I/O, per-host limit)
-      -> parse + match (worker processes: CPU, see monitor.analysis)
-      -> store (this thread: one transaction per feed, new validators included)
+      -> parse + match (worker processes and this one: CPU, see monitor.analysis)
+      -> store (this thread: a feed's items in one transaction with its new validators)
+
+A feed that brought no item to store (a 304, a failure, a body of known items)
+changes only its own bookkeeping: such feeds are stored together, many in one
+transaction, since losing them in a crash only means polling them again. Feeds
+with items that finish while others are being stored are stored together too:
+each feed's items still commit with its validators.
 
 Every feed ends as one :class:`FeedOutcome`; a failing feed never stops the
 others. Nothing here reads the clock directly: ``clock`` is injected.
@@ -14,22 +20,25 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext
+from monitor.affinity import one_core
+from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext, RulesUnavailableError
 from monitor.errors import FetchError, GoneError, MonitorError, ParseError, RetryLaterError
 from monitor.fetch import Fetcher, FetchResult
-from monitor.models import Feed, FeedStatus, PollRecord
+from monitor.models import Feed, FeedStatus, PollRecord, PollSummary
 from monitor.schedule import Backoff, PollKind, decide
 from monitor.storage import Storage
 
@@ -81,6 +90,12 @@ class PollReport:
 # A claimed batch is this many rounds of `concurrency` feeds: small enough that its lease
 # (several total request deadlines) outlasts it, large enough to keep every fetch slot busy.
 BATCH_ROUNDS = 4
+# Feeds without items to store are written together once this many are waiting, or
+# when nothing else has finished for FLUSH_IDLE seconds, or at the end of the poll.
+FLUSH_SIZE = 256
+FLUSH_IDLE = 0.5
+# At most this many feeds with items are stored in one transaction (see _poll_stream).
+STORE_TOGETHER = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +207,12 @@ class Pipeline:
                     now=job.started_at,
                 )
             if job.result.content is not None:
-                known = self.storage.known_hashes(feed.url)
+                # A feed never polled before has stored nothing: no need to ask.
+                known = (
+                    frozenset()
+                    if feed.status is FeedStatus.NEW
+                    else self.storage.known_hashes(feed.url)
+                )
                 context = FeedContext(
                     url=job.result.final_url,
                     headers=job.result.headers,
@@ -204,13 +224,15 @@ class Pipeline:
                 job.analysis = self.runner.analyse(job.result.content, context)
         except MonitorError as exc:
             job.error = exc
+        except RulesUnavailableError:
+            raise  # no feed can be analysed: the poll stops
         except Exception as exc:  # a bug must cost one feed, not the poll
             log.exception("unexpected error polling %s", feed.url)
             job.error = MonitorError(f"internal error: {type(exc).__name__}: {exc}")
         return job
 
-    def _record(self, job: _Fetched) -> FeedOutcome:
-        """Runs on the calling thread: decide the feed's health and store everything at once."""
+    def _poll_record(self, job: _Fetched) -> PollRecord:
+        """Decide the feed's health after this poll: everything to store, in one record."""
         feed, result, error = job.feed, job.result, job.error
         now = self.clock()
         kind, retry_after = PollKind.OK, None
@@ -231,7 +253,7 @@ class Pipeline:
             max_age=result.max_age if result is not None else None,
         )
         items = job.analysis.items if job.analysis is not None else ()
-        record = PollRecord(
+        return PollRecord(
             feed_url=feed.url,
             started_at=job.started_at,
             finished_at=now,
@@ -246,12 +268,16 @@ class Pipeline:
             last_modified=result.last_modified if result is not None and error is None else None,
             new_url=result.permanent_url if result is not None and error is None else None,
             items=tuple(items),
+            feed_id=feed.id,
         )
-        summary = self.storage.record_poll(record)
+
+    def _outcome(self, job: _Fetched, record: PollRecord, summary: PollSummary) -> FeedOutcome:
+        """The outcome of a stored poll, logged."""
+        result = job.result
         outcome = FeedOutcome(
-            url=feed.url,
-            name=feed.name,
-            status=decision.status,
+            url=job.feed.url,
+            name=job.feed.name,
+            status=record.status,
             http_status=record.http_status,
             not_modified=bool(result is not None and result.not_modified),
             items_seen=job.analysis.items_seen if job.analysis is not None else 0,
@@ -261,11 +287,16 @@ class Pipeline:
             updated_alerts=summary.updated_alerts,
             bytes=record.bytes,
             error=record.error,
-            error_kind=_error_kind(error),
+            error_kind=_error_kind(job.error),
             elapsed=time.monotonic() - job.started,
         )
-        _log_outcome(outcome, decision.next_poll_at)
+        _log_outcome(outcome, record.next_poll_at)
         return outcome
+
+    def _record(self, job: _Fetched) -> FeedOutcome:
+        """Store one poll now, in its own transaction."""
+        record = self._poll_record(job)
+        return self._outcome(job, record, self.storage.record_poll(record))
 
     def poll_feed(self, feed: Feed) -> FeedOutcome:
         return self._record(self._fetch_and_analyse(feed))
@@ -284,36 +315,9 @@ class Pipeline:
         When ``stop`` is set, feeds not yet started are left for the next run and
         the ones in hand are finished and stored.
         """
-        report = PollReport(started_at=self.clock())
         feeds = list(feeds)
         self.runner.plan(len(feeds))
-        threads = max(1, min(self.options.concurrency, len(feeds) or 1))
-        # Feeds fetched or analysed but not yet stored stay within this window, so a
-        # poll of thousands of feeds holds a few dozen bodies at a time, not all of them.
-        window = 2 * threads
-        waiting = iter(feeds)
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fetch") as pool:
-            running: set[Future[_Fetched | None]] = set()
-
-            def start_next() -> None:
-                feed = next(waiting, None)
-                if feed is not None:
-                    running.add(pool.submit(self._unless_stopped, feed, stop))
-
-            for _ in range(window):
-                start_next()
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    start_next()  # before storing, so fetching goes on meanwhile
-                    job = future.result()
-                    if job is None:
-                        continue
-                    outcome = self._store_safely(job)
-                    report.outcomes.append(outcome)
-                    if on_outcome is not None:
-                        on_outcome(outcome)
-        report.finished_at = self.clock()
+        report, _unstarted = self._poll_stream(iter(feeds), len(feeds), on_outcome, stop)
         return report
 
     def poll_due(
@@ -327,47 +331,129 @@ class Pipeline:
 
         Claiming leases each feed to this pipeline's ``owner``: daemons sharing a
         PostgreSQL database never poll one feed twice. With ``ignore_interval``
-        every feed not in backoff is claimed at once, for one pass.
+        every feed not in backoff is claimed at once, for one pass. The next batch
+        is claimed as soon as the last one has started, so fetching and analysis
+        never wait for a batch to drain.
         """
-        report = PollReport(started_at=self.clock())
-        options = self.options
         release_dead_leases(self.storage)
-        limit = None if ignore_interval else options.concurrency * BATCH_ROUNDS
-        claimed = 0
-        while not (stop is not None and stop.is_set()):
-            feeds = self.storage.claim_due_feeds(
-                self.owner,
-                self.clock(),
-                ignore_interval=ignore_interval,
-                lease_seconds=options.lease_seconds,
-                limit=limit,
-            )
-            if not feeds:
-                break
-            claimed += len(feeds)
-            # The analysis workers are worth starting for a large poll, not a large batch:
-            # a full batch means more feeds are due.
-            more_due = limit if limit is not None and len(feeds) == limit else 0
-            self.runner.plan(claimed + more_due)
-            batch = self.poll(feeds, on_outcome=on_outcome, stop=stop)
-            report.outcomes.extend(batch.outcomes)
-            polled = {outcome.url for outcome in batch.outcomes}
-            for feed in feeds:
-                if feed.url not in polled:  # stopped before it started: free it for others
-                    self.storage.release_feed(feed.url, self.owner)
-            if ignore_interval:
-                break
-        report.finished_at = self.clock()
+        due = _DueFeeds(self, ignore_interval=ignore_interval, stop=stop)
+        report, unstarted = self._poll_stream(due, self.options.concurrency, on_outcome, stop)
+        for feed in [*unstarted, *due.unclaimed_leftovers()]:
+            # Stopped before it started: free it for others.
+            self.storage.release_feed(feed.url, self.owner)
         return report
+
+    def _poll_stream(
+        self,
+        feeds: Iterator[Feed],
+        size: int,
+        on_outcome: Callable[[FeedOutcome], None] | None,
+        stop: threading.Event | None,
+    ) -> tuple[PollReport, list[Feed]]:
+        """Poll the feeds ``feeds`` yields (about ``size``); the report and the feeds
+        that ``stop`` kept from starting."""
+        report = PollReport(started_at=self.clock())
+        unstarted: list[Feed] = []
+        pending = _Pending(self, report, on_outcome)
+        threads = max(1, min(self.options.concurrency, size or 1))
+        # Feeds fetched or analysed but not yet stored stay within this window, so a
+        # poll of thousands of feeds holds a few dozen bodies at a time, not all of them.
+        window = 2 * threads
+        # Each fetch hands its job to this queue as it ends: one cheap hand-over per
+        # feed, where waiting on the set of running futures costs a lock per future.
+        finished: queue.SimpleQueue[tuple[Feed, _Fetched | BaseException | None]]
+        finished = queue.SimpleQueue()
+
+        def fetch(feed: Feed) -> None:
+            try:
+                finished.put((feed, self._unless_stopped(feed, stop)))
+            except BaseException as exc:  # re-raised below, on this thread
+                finished.put((feed, exc))
+
+        with (
+            one_core() if threads > 1 else nullcontext(),
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fetch") as pool,
+        ):
+            running = 0
+
+            def start_next() -> None:
+                nonlocal running
+                feed = None if stop is not None and stop.is_set() else next(feeds, None)
+                if feed is not None:
+                    pool.submit(fetch, feed)
+                    running += 1
+
+            for _ in range(window):
+                start_next()
+            try:
+                while running:
+                    try:
+                        batch = [finished.get(timeout=FLUSH_IDLE if pending else None)]
+                    except queue.Empty:
+                        pending.flush()
+                        continue
+                    # The feeds that finished while the last ones were stored are stored
+                    # together: when storing holds the poll up, it gets cheaper per feed.
+                    while len(batch) < STORE_TOGETHER:
+                        try:
+                            batch.append(finished.get_nowait())
+                        except queue.Empty:
+                            break
+                    with_items = []
+                    for feed, job in batch:
+                        running -= 1
+                        start_next()  # before storing, so fetching goes on meanwhile
+                        if isinstance(job, BaseException):
+                            raise job
+                        if job is None:
+                            unstarted.append(feed)
+                        elif job.analysis is not None and job.analysis.items:
+                            with_items.append(job)
+                        else:
+                            pending.add(job)
+                    for outcome in self._store_together(with_items):
+                        self._emit(outcome, report, on_outcome)
+            finally:
+                pending.flush()
+        report.finished_at = self.clock()
+        return report, unstarted
+
+    @staticmethod
+    def _emit(
+        outcome: FeedOutcome,
+        report: PollReport,
+        on_outcome: Callable[[FeedOutcome], None] | None,
+    ) -> None:
+        report.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
 
     def _unless_stopped(self, feed: Feed, stop: threading.Event | None) -> _Fetched | None:
         if stop is not None and stop.is_set():
             return None
         return self._fetch_and_analyse(feed)
 
-    def _store_safely(self, job: _Fetched) -> FeedOutcome:
+    def _store_together(self, jobs: list[_Fetched]) -> list[FeedOutcome]:
+        """Store polls in one transaction; if that fails, each in its own, so that one
+        bad poll costs no other its items."""
+        if len(jobs) < 2:
+            return [self._store_safely(job) for job in jobs]
+        records = [self._poll_record(job) for job in jobs]
         try:
-            return self._record(job)
+            summaries = self.storage.record_polls(records)
+        except MonitorError:
+            pairs = zip(jobs, records, strict=True)
+            return [self._store_safely(job, record) for job, record in pairs]
+        return [
+            self._outcome(job, record, summary)
+            for job, record, summary in zip(jobs, records, summaries, strict=True)
+        ]
+
+    def _store_safely(self, job: _Fetched, record: PollRecord | None = None) -> FeedOutcome:
+        try:
+            if record is None:
+                return self._record(job)
+            return self._outcome(job, record, self.storage.record_poll(record))
         except MonitorError as exc:
             log.error("poll feed=%s outcome=store_failed error=%s", job.feed.url, exc)
             return FeedOutcome(
@@ -378,6 +464,106 @@ class Pipeline:
                 error_kind="storage",
                 elapsed=time.monotonic() - job.started,
             )
+
+
+class _Pending:
+    """Polls that brought no item, waiting to be stored together (see the module docstring)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        report: PollReport,
+        on_outcome: Callable[[FeedOutcome], None] | None,
+    ) -> None:
+        self._pipeline = pipeline
+        self._report = report
+        self._on_outcome = on_outcome
+        self._waiting: list[tuple[_Fetched, PollRecord]] = []
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def add(self, job: _Fetched) -> None:
+        record = self._pipeline._poll_record(job)
+        if record.new_url is not None:  # a moved feed: its own transaction, as ever
+            self._pipeline._emit(
+                self._pipeline._store_safely(job, record), self._report, self._on_outcome
+            )
+            return
+        self._waiting.append((job, record))
+        if len(self._waiting) >= FLUSH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._waiting:
+            return
+        waiting, self._waiting = self._waiting, []
+        pipeline = self._pipeline
+        try:
+            summaries = pipeline.storage.record_polls([record for _, record in waiting])
+        except MonitorError:
+            # One bad record (a feed removed meanwhile) must not cost the others theirs.
+            outcomes = [pipeline._store_safely(job, record) for job, record in waiting]
+        else:
+            outcomes = [
+                pipeline._outcome(job, record, summary)
+                for (job, record), summary in zip(waiting, summaries, strict=True)
+            ]
+        for outcome in outcomes:
+            pipeline._emit(outcome, self._report, self._on_outcome)
+
+
+class _DueFeeds:
+    """Iterator of due feeds, claimed one batch at a time when the poll wants the next feed."""
+
+    def __init__(
+        self, pipeline: Pipeline, *, ignore_interval: bool, stop: threading.Event | None
+    ) -> None:
+        self._pipeline = pipeline
+        self._ignore_interval = ignore_interval
+        self._stop = stop
+        options = pipeline.options
+        self._limit = None if ignore_interval else options.concurrency * BATCH_ROUNDS
+        self._claimed: deque[Feed] = deque()
+        self._count = 0
+        self._done = False
+
+    def __iter__(self) -> _DueFeeds:
+        return self
+
+    def __next__(self) -> Feed:
+        if not self._claimed and not self._done:
+            self._claim()
+        if not self._claimed:
+            raise StopIteration
+        return self._claimed.popleft()
+
+    def unclaimed_leftovers(self) -> list[Feed]:
+        """Feeds claimed but never handed out (the poll stopped first)."""
+        leftovers, self._claimed = list(self._claimed), deque()
+        return leftovers
+
+    def _claim(self) -> None:
+        pipeline = self._pipeline
+        if self._stop is not None and self._stop.is_set():
+            self._done = True
+            return
+        feeds = pipeline.storage.claim_due_feeds(
+            pipeline.owner,
+            pipeline.clock(),
+            ignore_interval=self._ignore_interval,
+            lease_seconds=pipeline.options.lease_seconds,
+            limit=self._limit,
+        )
+        # With ignore_interval, one pass: every feed was claimed at once.
+        self._done = not feeds or self._limit is None
+        self._count += len(feeds)
+        # The analysis workers are worth starting for a large poll, not a large batch:
+        # a full batch means more feeds are due.
+        more_due = self._limit if self._limit is not None and len(feeds) == self._limit else 0
+        if feeds:
+            pipeline.runner.plan(self._count + more_due)
+        self._claimed.extend(feeds)
 
 
 def _http_status(result: FetchResult | None, error: MonitorError | None) -> int | None:
@@ -398,6 +584,8 @@ def _error_kind(error: MonitorError | None) -> str | None:
 
 def _log_outcome(outcome: FeedOutcome, next_poll_at: datetime) -> None:
     """One structured line per poll outcome (key=value, easy to grep and to ship)."""
+    if not log.isEnabledFor(logging.INFO):
+        return  # most runs: no handler wants the line, so do not format it
     fields = {
         "feed": outcome.url,
         "outcome": "error" if outcome.error else ("not_modified" if outcome.not_modified else "ok"),

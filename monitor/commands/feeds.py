@@ -13,7 +13,6 @@ from monitor.commands.common import handles_errors, pass_app
 from monitor.errors import ConfigError
 from monitor.feedurl import normalise_feed_url
 from monitor.models import FeedSpec
-from monitor.opml import read_opml, write_opml
 from monitor.output import Column, write_records
 from monitor.settings import parse_duration
 
@@ -117,6 +116,8 @@ def import_feeds(app: App, opml_file: Path) -> None:
     Example:
       monitor feeds import subscriptions.opml
     """
+    from monitor.opml import read_opml  # XML parsing: imported by this command only
+
     specs = read_opml(opml_file.read_bytes(), source=str(opml_file))
     known = {feed.url for feed in app.storage.list_feeds()}
     added = 0
@@ -148,6 +149,8 @@ def export_feeds(app: App) -> None:
     Example:
       monitor feeds export > feeds.opml
     """
+    from monitor.opml import write_opml  # imported by this command only
+
     app.sync_feeds()
     click.echo(write_opml(app.storage.list_feeds(), now=datetime.now(UTC)), nl=False)
 

@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 
 from monitor.app import App
-from monitor.charts import render_trend_text
 from monitor.commands.common import handles_errors, parse_cli_date, pass_app
-from monitor.deliver import send_digest, write_digest_to
-from monitor.digest import DigestSettings, build_digest_data, default_day, subject
-from monitor.digest_text import render_text
 from monitor.output import FORMATS, Column, write_records
+
+# The chart and the digest (with e-mail and HTML) are imported by their commands only:
+# every other command would pay for them at start-up.
 
 DEADLINE_COLUMNS = (
     Column("DUE", lambda r: r["due"] or "unresolved", 19),
@@ -67,6 +66,8 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
       monitor trend --topic kosovo-serbia --days 90
       monitor trend --bars --days 14
     """
+    from monitor.charts import render_trend_text
+
     end = datetime.now(UTC).date()
     start = end - timedelta(days=days - 1)
     gazetteer = app.engine.gazetteer
@@ -103,6 +104,10 @@ def digest(app: App, day: str | None, out: Path | None, email: bool) -> None:
       monitor digest --date 2022-11-22 --out digests/
       monitor digest --email
     """
+    from monitor.deliver import send_digest, write_digest_to
+    from monitor.digest import DigestSettings, build_digest_data, default_day, subject
+    from monitor.digest_text import render_text
+
     settings = DigestSettings.from_config(app.settings.digest)
     now = datetime.now(UTC)
     chosen = parse_cli_date(day, "--date") or default_day(now, settings)

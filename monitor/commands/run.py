@@ -11,11 +11,12 @@ import click
 
 from monitor.app import App
 from monitor.commands.common import handles_errors, pass_app, stderr_is_terminal
-from monitor.models import AlertQuery
 from monitor.textsafe import single_line
 
 if TYPE_CHECKING:
     from monitor.pipeline import FeedOutcome, PollReport
+
+SHOWN_ALERTS = 20  # the summary lists this many new alerts, highest score first
 
 
 @click.command()
@@ -51,12 +52,12 @@ def run(app: App, once: bool, all_feeds: bool) -> None:
         run_daemon(app)
         return
     pipeline = app.pipeline()
-    due = app.storage.due_feeds(pipeline.clock(), ignore_interval=all_feeds)
+    due = app.storage.count_due_feeds(pipeline.clock(), ignore_interval=all_feeds)
     if not due:
         click.echo("No feed is due. Use --all to poll them anyway.")
         return
-    if stderr_is_terminal() and len(due) > 1:
-        with click.progressbar(length=len(due), label="Polling feeds", file=sys.stderr) as bar:
+    if stderr_is_terminal() and due > 1:
+        with click.progressbar(length=due, label="Polling feeds", file=sys.stderr) as bar:
             report = pipeline.poll_due(
                 ignore_interval=all_feeds, on_outcome=lambda _outcome: bar.update(1)
             )
@@ -92,24 +93,26 @@ def _feed_label(outcome: FeedOutcome) -> str:
 
 
 def _print_new_alerts(app: App, since: datetime) -> None:
-    alerts = app.storage.query_alerts(AlertQuery(since=since, limit=0))
-    if not alerts:
+    # Counted and ranked by the database: a first poll stores thousands of alerts,
+    # and loading them all to show twenty costs seconds and tens of MB.
+    levels = Counter(app.storage.alert_levels_since(since))
+    if not levels:
         return
-    levels = Counter(alert.level for alert in alerts)
-    ranked = sorted(alerts, key=lambda a: (-a.score, a.id))
+    total = levels.total()
+    top = app.storage.top_alerts_since(since, SHOWN_ALERTS)
     click.echo(
         f"\nNew alerts ({', '.join(f'{n} {level}' for level, n in levels.most_common())}), "
         "highest first:"
     )
-    for alert in ranked[:20]:
+    for alert in top:
         events = ", ".join(i.id for i in alert.indicators if i.status == "event") or "background"
         click.echo(
             f"  #{alert.id:<5} {alert.score:>3} {alert.level:<8} "
             f"{single_line(alert.item.title, max_length=70)}\n"
             f"         {events}"
         )
-    if len(ranked) > 20:
-        click.echo(f"  ... and {len(ranked) - 20} more: monitor alerts --since 1h")
+    if total > SHOWN_ALERTS:
+        click.echo(f"  ... and {total - SHOWN_ALERTS} more: monitor alerts --since 1h")
 
 
 def register(group: click.Group) -> None:

@@ -13,11 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Concatenate, ParamSpec, Self, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 from sqlmodel import select
 
@@ -38,6 +36,7 @@ from monitor.storage import history, ingest, query
 from monitor.storage.engine import SQLITE_BEGIN, build_engine, masked, upgrade_to_head
 from monitor.storage.errors import StorageError, UnknownFeedError
 from monitor.storage.tables import DigestRow, digests
+from monitor.storage.upsert import insert_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -187,6 +186,12 @@ class Storage:
             return feed_rows.next_due_at(conn)
 
     @_wrapped
+    def count_due_feeds(self, now: datetime, *, ignore_interval: bool = False) -> int:
+        """How many feeds :meth:`due_feeds` would return."""
+        with self._read() as conn:
+            return feed_rows.count_due(conn, now, ignore_interval)
+
+    @_wrapped
     def claim_due_feeds(
         self,
         owner: str,
@@ -260,6 +265,40 @@ class Storage:
             raise UnknownFeedError(self.url, record.feed_url)
         return summary
 
+    @_wrapped
+    def record_polls(self, records: Sequence[PollRecord]) -> list[PollSummary]:
+        """Store several polls (of different feeds) in one transaction, each as
+        :meth:`record_poll` stores it; their summaries, in order.
+
+        Every feed's items still commit together with its validators, so a crash
+        loses no item and stores none twice: the polls it loses are polled again.
+        Polls that brought no item and did not move their feed (a 304, a failure)
+        take a few statements for any number of them. Raises
+        :class:`UnknownFeedError`, writing nothing, when a feed is not stored.
+        """
+        if not records:
+            return []
+        plain = [i for i, record in enumerate(records) if not record.items and not record.new_url]
+        summaries: dict[int, PollSummary] = {}
+        with self._write() as conn:
+            unknown = [records[i].feed_url for i in plain if records[i].feed_id is None]
+            ids = ingest.feed_ids(conn, unknown) if unknown else {}
+            for i in plain:
+                if records[i].feed_id is None and records[i].feed_url not in ids:
+                    raise UnknownFeedError(self.url, records[i].feed_url)
+            stored = ingest.record_polls(conn, [records[i] for i in plain], ids)
+            if stored is None:  # a feed id given is no longer stored: the feed was removed
+                raise UnknownFeedError(self.url, ingest.first_unknown_feed(conn, records))
+            summaries.update(zip(plain, stored, strict=True))
+            for i, record in enumerate(records):
+                if i in summaries:
+                    continue
+                summary = ingest.record_poll(conn, record)
+                if summary is None:
+                    raise UnknownFeedError(self.url, record.feed_url)
+                summaries[i] = summary
+        return [summaries[i] for i in range(len(records))]
+
     # -- history -----------------------------------------------------------
 
     @_wrapped
@@ -301,6 +340,18 @@ class Storage:
             return history.alerts_since(conn, now, hours)
 
     @_wrapped
+    def alert_levels_since(self, since: datetime) -> dict[str, int]:
+        """Alerts created since ``since`` per level present, the newest alert's level first."""
+        with self._read() as conn:
+            return history.levels_since(conn, since)
+
+    @_wrapped
+    def top_alerts_since(self, since: datetime, limit: int) -> list[Alert]:
+        """The ``limit`` highest-scoring alerts created since ``since``, ties by lowest id."""
+        with self._read() as conn:
+            return history.top_since(conn, since, limit)
+
+    @_wrapped
     def last_poll(self) -> PollRun | None:
         with self._read() as conn:
             return history.last_poll(conn)
@@ -323,7 +374,7 @@ class Storage:
     def mark_digest_delivered(self, day: date, channel: str, location: str, when: datetime) -> bool:
         """Record a delivery; False if this day and channel were already delivered."""
         with self._write() as conn:
-            make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            make_insert = insert_for(conn)
             statement = (
                 make_insert(digests)
                 .values(day=day, channel=channel, location=location, delivered_at=when)

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.models import Feed, FeedSpec, FeedStatus
 from monitor.storage.tables import feeds, item_feeds
+from monitor.storage.upsert import insert_for, insert_ignoring
 
 
 def feed_from_row(row: Row[Any], items: int = 0, last_item_at: datetime | None = None) -> Feed:
@@ -58,7 +57,7 @@ def upsert(conn: Connection, spec: FeedSpec, default_interval: int, now: datetim
     values = _config_values(spec, default_interval)
     existing = conn.execute(select(feeds.c.id).where(feeds.c.url == spec.url)).scalar()
     if existing is None:
-        make_insert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        make_insert = insert_for(conn)
         inserted = conn.execute(
             make_insert(feeds)
             .values(
@@ -146,6 +145,10 @@ def next_due_at(conn: Connection) -> datetime | None:
     return min(due_at, default=None)
 
 
+def count_due(conn: Connection, now: datetime, ignore_interval: bool) -> int:
+    return int(conn.execute(select(func.count()).where(_due(now, ignore_interval))).scalar_one())
+
+
 def due(conn: Connection, now: datetime, ignore_interval: bool) -> list[Feed]:
     query = select(feeds).where(_due(now, ignore_interval)).order_by(*_due_order())
     return [feed_from_row(row) for row in conn.execute(query)]
@@ -204,8 +207,50 @@ def release_all(conn: Connection, owner: str) -> int:
     return result.rowcount
 
 
+_CONFIGURED = (feeds.c.name, feeds.c.interval, feeds.c.weight, feeds.c.lang, feeds.c.enabled)
+
+
 def upsert_many(
     conn: Connection, specs: Iterable[FeedSpec], default_interval: int, now: datetime
 ) -> None:
+    """:func:`upsert` for many feeds, writing only the ones that are new or changed.
+
+    Every start syncs the configured feeds, usually unchanged: one read of the
+    stored configuration then replaces a statement or two per feed.
+    """
+    stored = {
+        row.url: row
+        for row in conn.execute(
+            select(feeds.c.url, feeds.c.removed, feeds.c.removed_at, *_CONFIGURED)
+        )
+    }
+    new: list[FeedSpec] = []
     for spec in specs:
-        upsert(conn, spec, default_interval, now)
+        row = stored.get(spec.url)
+        if row is None:
+            new.append(spec)
+        elif row.removed or row.removed_at is not None or _changed(row, spec, default_interval):
+            upsert(conn, spec, default_interval, now)
+    if not new:
+        return
+    rows = [
+        {
+            "url": spec.url,
+            **_config_values(spec, default_interval),
+            "removed": False,
+            "created_at": now,
+            "status": FeedStatus.NEW.value,
+            "error_count": 0,
+        }
+        for spec in new
+    ]
+    inserted = conn.execute(insert_ignoring(feeds, conn.dialect.name, "url"), rows).rowcount
+    if inserted != len(rows):
+        # Another process added some of them meanwhile: configure those like known feeds.
+        for spec in new:
+            upsert(conn, spec, default_interval, now)
+
+
+def _changed(row: Row[Any], spec: FeedSpec, default_interval: int) -> bool:
+    values = _config_values(spec, default_interval)
+    return any(getattr(row, name) != value for name, value in values.items())

@@ -264,6 +264,31 @@ def alerts_since(conn: Connection, now: datetime, hours: float) -> dict[str, int
     return counts
 
 
+def levels_since(conn: Connection, since: datetime) -> dict[str, int]:
+    """How many alerts of each level were created since ``since``; a level comes first
+    when its newest alert is newer (as counting them newest first would find them)."""
+    rows = conn.execute(
+        select(alerts.c.level)
+        .where(alerts.c.created_at >= since)
+        .order_by(alerts.c.created_at.desc(), alerts.c.id.desc())
+    )
+    counts: dict[str, int] = {}
+    for level in rows.scalars():
+        counts[level] = counts.get(level, 0) + 1
+    return counts
+
+
+def top_since(conn: Connection, since: datetime, limit: int) -> list[Alert]:
+    """The ``limit`` highest-scoring alerts created since ``since`` (ties: lowest id first)."""
+    ids = conn.execute(
+        select(alerts.c.id)
+        .where(alerts.c.created_at >= since)
+        .order_by(alerts.c.score.desc(), alerts.c.id.asc())
+        .limit(limit)
+    ).scalars()
+    return load_alerts(conn, [int(i) for i in ids])
+
+
 def last_poll(conn: Connection) -> PollRun | None:
     row = conn.execute(
         select(poll_runs, feeds.c.url)

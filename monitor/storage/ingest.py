@@ -29,15 +29,25 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 
 from monitor.models import IngestItem, ItemKey, ItemState, PollRecord, PollSummary
 from monitor.storage import alert_rows
 from monitor.storage.alert_rows import StoredAlert
 from monitor.storage.keys import clean, clean_opt, normalize_link, trusted_guids
 from monitor.storage.tables import FeedRow, alerts, feeds, item_feeds, items, poll_runs
+from monitor.storage.upsert import insert_ignoring
 
 # Serialises ingest across PostgreSQL clients, so two daemons storing the same
 # article from two feeds cannot both insert it.
@@ -47,11 +57,6 @@ _CHUNK = 500
 # Built once: each is executed with a list of rows.
 _INSERT_ITEMS = insert(items).returning(items.c.id, sort_by_parameter_order=True)
 _INSERT_ITEM_FEEDS = insert(item_feeds)
-_INSERT_POLL_RUN: dict[str, Any] = {
-    # Recording a poll twice stores its run once.
-    name: make_insert(poll_runs).on_conflict_do_nothing(index_elements=["feed_id", "started_at"])
-    for name, make_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -61,20 +66,35 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
 
 
 # The resolver's look-ups, built once; each runs on a chunk of ``values``.
-def _first_of(key: Any, item_id: Any, *where: Any) -> Any:
-    """The lowest item id for each key in ``values``."""
+def _first_of(key: Any, item_id: Any, *where: Any, values: str = "values", tag: str = "") -> Any:
+    """The lowest item id for each key in ``values`` (after ``tag``, when given)."""
+    tagged = (literal_column(f"'{tag}'"),) if tag else ()
     return (
-        select(key, func.min(item_id))
-        .where(*where, key.in_(bindparam("values", expanding=True)))
+        select(*tagged, key, func.min(item_id))
+        .where(*where, key.in_(bindparam(values, expanding=True)))
         .group_by(key)
     )
 
 
 _THIS_FEED = item_feeds.c.feed_id == bindparam("feed_id")
-_BY_GUID = _first_of(item_feeds.c.guid, item_feeds.c.item_id, _THIS_FEED)
-_BY_LINK = _first_of(items.c.link_norm, items.c.id)
-_BY_HASH = _first_of(items.c.content_hash, items.c.id)
-_BY_OWN_HASH = _first_of(item_feeds.c.content_hash, item_feeds.c.item_id, _THIS_FEED)
+_LOOKUPS = {  # name: (key, item id, condition)
+    "guids": (item_feeds.c.guid, item_feeds.c.item_id, _THIS_FEED),
+    "links": (items.c.link_norm, items.c.id, None),
+    "hashes": (items.c.content_hash, items.c.id, None),
+    "own_hashes": (item_feeds.c.content_hash, item_feeds.c.item_id, _THIS_FEED),
+}
+_BY = {
+    name: _first_of(key, item_id, *([] if where is None else [where]))
+    for name, (key, item_id, where) in _LOOKUPS.items()
+}
+# All four in one statement, each part tagged with its name, for a poll whose value
+# lists fit in one chunk (nearly every poll): one round trip instead of four.
+_BY_ALL = union_all(
+    *(
+        _first_of(key, item_id, *([] if where is None else [where]), values=name, tag=name)
+        for name, (key, item_id, where) in _LOOKUPS.items()
+    )
+)
 _OWN_VERSIONS = select(item_feeds.c.item_id, item_feeds.c.content_hash, item_feeds.c.guid).where(
     _THIS_FEED, item_feeds.c.item_id.in_(bindparam("values", expanding=True))
 )
@@ -88,21 +108,44 @@ def _first(conn: Connection, query: Any, feed_id: int, values: Sequence[str]) ->
     return out
 
 
+def _firsts(
+    conn: Connection, feed_id: int, values: dict[str, list[str]]
+) -> dict[str, dict[str, int]]:
+    """Each look-up of ``_LOOKUPS`` on its values: the lowest item id for each value."""
+    out: dict[str, dict[str, int]] = {name: {} for name in _LOOKUPS}
+    if all(len(chunk) <= _CHUNK for chunk in values.values()):
+        for name, key, item_id in conn.execute(_BY_ALL, {"feed_id": feed_id, **values}):
+            out[name][key] = int(item_id)
+        return out
+    for name, chunk in values.items():
+        out[name] = _first(conn, _BY[name], feed_id, chunk)
+    return out
+
+
 class _Resolver:
     """Finds the stored item an incoming key stands for; remembers this poll's writes."""
 
     def __init__(self, conn: Connection, feed_id: int, keys: Sequence[ItemKey]) -> None:
         self.trusted = trusted_guids(keys)
-        self.by_guid = _first(conn, _BY_GUID, feed_id, sorted(self.trusted))
         # Normalised once per poll: each key's link is looked up several times.
         self.links = {k.link: normalize_link(k.link) for k in keys}
-        links = sorted({link for link in self.links.values() if link})
-        self.by_link = _first(conn, _BY_LINK, feed_id, links)
         hashes = sorted({k.content_hash for k in keys})
-        self.by_hash = _first(conn, _BY_HASH, feed_id, hashes)
+        found = _firsts(
+            conn,
+            feed_id,
+            {
+                "guids": sorted(self.trusted),
+                "links": sorted({link for link in self.links.values() if link}),
+                "hashes": hashes,
+                "own_hashes": hashes,
+            },
+        )
+        self.by_guid = found["guids"]
+        self.by_link = found["links"]
+        self.by_hash = found["hashes"]
         # This feed's own versions too: another feed's edit may have replaced the
         # item's hash, and an item without guid or link is found by hash alone.
-        self.by_hash.update(_first(conn, _BY_OWN_HASH, feed_id, hashes))
+        self.by_hash.update(found["own_hashes"])
         self.found = sorted(
             {*self.by_guid.values(), *self.by_link.values(), *self.by_hash.values()}
         )
@@ -277,7 +320,16 @@ def record_poll(conn: Connection, record: PollRecord) -> PollSummary | None:
 
 
 def _insert_poll_run(conn: Connection, feed_id: int, record: PollRecord, new_items: int) -> None:
-    values = {
+    conn.execute(_insert_poll_run_statement(conn), _poll_run_values(feed_id, record, new_items))
+
+
+def _insert_poll_run_statement(conn: Connection) -> Any:
+    # Recording a poll twice stores its run once.
+    return insert_ignoring(poll_runs, conn.dialect.name, "feed_id", "started_at")
+
+
+def _poll_run_values(feed_id: int, record: PollRecord, new_items: int) -> dict[str, Any]:
+    return {
         "feed_id": feed_id,
         "started_at": record.started_at,
         "finished_at": record.finished_at,
@@ -286,14 +338,17 @@ def _insert_poll_run(conn: Connection, feed_id: int, record: PollRecord, new_ite
         "new_items": new_items,
         "error": clean_opt(record.error),
     }
-    conn.execute(_INSERT_POLL_RUN[conn.dialect.name], values)
+
+
+_ALERTS_OF = select(alerts.c.item_id, alerts.c.id, alerts.c.created_at, alerts.c.search_text).where(
+    alerts.c.item_id.in_(bindparam("values", expanding=True))
+)
 
 
 def _alerts_of(conn: Connection, item_ids: Sequence[int]) -> dict[int, StoredAlert]:
     out: dict[int, StoredAlert] = {}
-    columns = (alerts.c.item_id, alerts.c.id, alerts.c.created_at, alerts.c.search_text)
     for chunk in _chunks(item_ids):
-        rows = conn.execute(select(*columns).where(alerts.c.item_id.in_(chunk)))
+        rows = conn.execute(_ALERTS_OF, {"values": list(chunk)})
         out.update(
             {row.item_id: StoredAlert(row.id, row.created_at, row.search_text) for row in rows}
         )
@@ -404,8 +459,8 @@ def _update_link(
     )
 
 
-def _update_feed(conn: Connection, record: PollRecord) -> int | None:
-    """Record the feed's health and validators; its id (None: no such feed)."""
+def _health_values(record: PollRecord) -> dict[str, Any]:
+    """The feed columns a poll sets: health, schedule, lease and validators."""
     values: dict[str, Any] = {
         "status": record.status.value,
         "last_polled_at": record.finished_at,
@@ -426,6 +481,12 @@ def _update_feed(conn: Connection, record: PollRecord) -> int | None:
             values["etag"] = record.etag
         if record.last_modified is not None:
             values["last_modified"] = record.last_modified
+    return values
+
+
+def _update_feed(conn: Connection, record: PollRecord) -> int | None:
+    """Record the feed's health and validators; its id (None: no such feed)."""
+    values = _health_values(record)
     if record.new_url and record.new_url != record.feed_url:
         taken = feed_id_for(conn, record.new_url)
         if taken is None:
@@ -433,7 +494,62 @@ def _update_feed(conn: Connection, record: PollRecord) -> int | None:
         else:
             # The feed moved to a URL we already poll: that row carries on, this one retires.
             values.update(removed=True, removed_at=record.finished_at)
-    statement = (
-        update(feeds).where(feeds.c.url == record.feed_url).values(**values).returning(feeds.c.id)
+    return conn.execute(_UPDATE_FEED_BY_URL, {"feed_url_": record.feed_url, **values}).scalar()
+
+
+# Executed with parameters naming the columns to set (the SET clause), built once.
+_UPDATE_FEED_BY_URL = (
+    update(feeds).where(feeds.c.url == bindparam("feed_url_")).returning(feeds.c.id)
+)
+_UPDATE_FEED_BY_ID = update(feeds).where(feeds.c.id == bindparam("feed_id_"))
+_FEED_IDS = select(feeds.c.url, feeds.c.id).where(
+    feeds.c.url.in_(bindparam("values", expanding=True))
+)
+
+
+def feed_ids(conn: Connection, urls: Sequence[str]) -> dict[str, int]:
+    """The ids of the stored feeds among ``urls``, by URL."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(urls))):
+        rows = conn.execute(_FEED_IDS, {"values": list(chunk)})
+        ids.update((url, int(feed_id)) for url, feed_id in rows)
+    return ids
+
+
+def first_unknown_feed(conn: Connection, records: Sequence[PollRecord]) -> str:
+    """The URL of the first record whose feed id is not stored (there must be one)."""
+    given = [record.feed_id for record in records if record.feed_id is not None]
+    stored = set(conn.execute(select(feeds.c.id).where(feeds.c.id.in_(given))).scalars())
+    return next(r.feed_url for r in records if r.feed_id is not None and r.feed_id not in stored)
+
+
+def record_polls(
+    conn: Connection, records: Sequence[PollRecord], ids: dict[str, int]
+) -> list[PollSummary] | None:
+    """Store polls that brought no item and did not move their feed, all at once: a few
+    statements for any number of feeds. A record's feed is its ``feed_id`` or, without
+    one, ``ids[feed_url]`` (:func:`feed_ids`). None, for the caller to roll back, when a
+    feed id is not (or no longer) stored."""
+    if any(record.items or record.new_url for record in records):
+        raise ValueError("record_polls takes polls without items or a new URL")
+    if not records:
+        return []
+    feed_of = [
+        record.feed_id if record.feed_id is not None else ids[record.feed_url] for record in records
+    ]
+    # One UPDATE per set of columns (successes, failures, with or without validators).
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record, feed_id in zip(records, feed_of, strict=True):
+        values = _health_values(record)
+        shapes.setdefault(tuple(values), []).append({"feed_id_": feed_id, **values})
+    updated = sum(conn.execute(_UPDATE_FEED_BY_ID, rows).rowcount for rows in shapes.values())
+    if updated != len(records):
+        return None
+    conn.execute(
+        _insert_poll_run_statement(conn),
+        [
+            _poll_run_values(feed_id, record, 0)
+            for record, feed_id in zip(records, feed_of, strict=True)
+        ],
     )
-    return conn.execute(statement).scalar()
+    return [PollSummary(feed_url=record.feed_url) for record in records]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.models import ItemKey
@@ -26,6 +27,9 @@ def clean_opt(text: str | None) -> str | None:
     return None if text is None else clean(text)
 
 
+# Cached: a poll normalises each link several times (matching it, storing it), and feeds
+# repeat their links from poll to poll.
+@lru_cache(maxsize=8192)
 def normalize_link(link: str | None) -> str | None:
     """The form of a link two feeds share for one article.
 
@@ -44,13 +48,14 @@ def normalize_link(link: str | None) -> str | None:
     except ValueError:
         return link
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    hostname = parts.hostname  # parsed anew at each access
+    if scheme not in _DEFAULT_PORTS or not hostname:
         return link
-    host = parts.hostname.lower()
+    host = hostname.lower()
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or "/"
-    query = urlencode(
+    query = parts.query and urlencode(
         [
             (k, v)
             for k, v in parse_qsl(parts.query, keep_blank_values=True)

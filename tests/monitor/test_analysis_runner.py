@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from indicators.engine import Engine
 from monitor import paths
-from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext
+from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext, RulesUnavailableError
+from monitor.procpool import ProcessPool
 
 FETCHED_AT = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -34,15 +37,18 @@ def _runner(engine: Engine | Callable[[], Engine], workers: int) -> AnalysisRunn
     )
 
 
-def _analyse(runner: AnalysisRunner, content: bytes) -> FeedAnalysis:
-    context = FeedContext(
+def _context() -> FeedContext:
+    return FeedContext(
         url="https://news.example.org/feed.xml",
         headers={"content-type": "application/rss+xml"},
         lang=None,
         weight=1.0,
         fetched_at=FETCHED_AT,
     )
-    return runner.analyse(content, context)
+
+
+def _analyse(runner: AnalysisRunner, content: bytes) -> FeedAnalysis:
+    return runner.analyse(content, _context())
 
 
 def _summary(analysis: FeedAnalysis) -> list[tuple[str, int | None]]:
@@ -82,22 +88,68 @@ def test_one_worker_never_starts_a_pool(engine: Engine, seed_feed: bytes) -> Non
         assert not runner.parallel
 
 
-def test_an_engine_loader_is_called_once_and_only_when_this_process_analyses(
-    engine: Engine, seed_feed: bytes
-) -> None:
+def _counting_loader(engine: Engine) -> tuple[Callable[[], Engine], list[int]]:
+    """A loader of ``engine``, and the list it appends to at each call."""
     calls: list[int] = []
 
     def load() -> Engine:
         calls.append(1)
         return engine
 
+    return load, calls
+
+
+def test_an_engine_loader_is_called_once_and_only_when_this_process_analyses(
+    engine: Engine, seed_feed: bytes
+) -> None:
+    load, calls = _counting_loader(engine)
     with _runner(load, workers=2) as runner:
         runner.plan(50)
-        _analyse(runner, seed_feed)  # in a worker process: the parent needs no engine
-        assert calls == []
+        assert calls == []  # planned, nothing analysed: a poll of 304s loads no rules
     with _runner(load, workers=1) as runner:
         assert calls == []
         _analyse(runner, seed_feed)
         _analyse(runner, seed_feed)
         assert calls == [1]
         assert runner.engine is engine
+
+
+def test_this_process_and_the_workers_share_the_bodies_and_agree(
+    engine: Engine, seed_feed: bytes
+) -> None:
+    load, calls = _counting_loader(engine)
+    with _runner(engine, workers=1) as in_process:
+        expected = _summary(_analyse(in_process, seed_feed))
+    with _runner(load, workers=2) as runner, ThreadPoolExecutor(8) as fetchers:
+        runner.plan(50)
+        results = list(fetchers.map(lambda _: _analyse(runner, seed_feed), range(40)))
+    assert all(_summary(result) == expected for result in results)
+    assert len(calls) <= 1  # this process took a share (or none): it loaded the rules once
+
+
+def test_rules_that_cannot_be_loaded_stop_the_analysis_here_and_in_workers(
+    tmp_path: Path, seed_feed: bytes
+) -> None:
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("indicators: [\n", encoding="utf-8")
+    for workers, feeds in ((1, 1), (2, 50)):
+        runner = AnalysisRunner(
+            lambda: Engine.from_directory(broken, None),
+            indicators_dir=broken,
+            topics_dir=None,
+            workers=workers,
+            pool_min_feeds=4,
+        )
+        with runner:
+            runner.plan(feeds)
+            with pytest.raises(RulesUnavailableError, match=r"bad\.yaml"):
+                _analyse(runner, seed_feed)
+    # A worker process on its own (the runner may have handed the body to this one).
+    pool = ProcessPool("monitor.analysis", [str(broken)], 1)
+    try:
+        job = (seed_feed, _context())
+        with pytest.raises(RulesUnavailableError, match=r"bad\.yaml"):
+            pool.submit(job).result(timeout=60)
+    finally:
+        pool.close()

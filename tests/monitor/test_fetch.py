@@ -586,3 +586,55 @@ def test_retry_after_is_relative_to_the_injected_now(feed_server: FeedServer) ->
     with Fetcher(FAST) as fetcher, pytest.raises(RetryLaterError) as caught:
         fetcher.fetch(feed_server.url("/retry/429"), now=later)
     assert caught.value.retry_after == later + timedelta(seconds=RETRY_AFTER_SECONDS)
+
+
+# -- cookies ------------------------------------------------------------------------------
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_to_its_target(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
+    # Some sites set a cookie, redirect, and serve the feed only to a client sending it back.
+    target = feed_server.add_route("/cookie/feed", seed_feed())
+    feed_server.add_route(
+        "/cookie/start",
+        status=302,
+        headers={"Location": target, "Set-Cookie": "consent=yes; Path=/"},
+    )
+    result = fetcher.fetch(feed_server.url("/cookie/start"), now=NOW)
+    assert result.final_url == target
+    assert feed_server.requests("/cookie/feed")[-1].get("cookie") == "consent=yes"
+
+
+def test_a_cookie_set_by_a_feed_comes_back_on_its_next_poll_only(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
+    feed_server.add_route("/cookie/plain", seed_feed())
+    feed_server.add_route(
+        "/cookie/setter", seed_feed(), headers={"Set-Cookie": "session=abc; Path=/cookie/setter"}
+    )
+    fetcher.fetch(feed_server.url("/cookie/plain"), now=NOW)
+    fetcher.fetch(feed_server.url("/cookie/setter"), now=NOW)
+    fetcher.fetch(feed_server.url("/cookie/setter"), now=NOW)
+    fetcher.fetch(feed_server.url("/cookie/plain"), now=NOW)
+    assert [r.get("cookie") for r in feed_server.requests("/cookie/setter")] == [
+        None,
+        "session=abc",
+    ]
+    assert [r.get("cookie") for r in feed_server.requests("/cookie/plain")] == [None, None]
+
+
+# -- TLS -------------------------------------------------------------------------------------
+
+
+def test_https_urls_go_through_a_verifying_tls_transport_made_when_first_needed(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
+    transport = fetcher._client._transport
+    fetcher.fetch(feed_server.url("/feed"), now=NOW)
+    assert transport._tls is None  # plain HTTP read no CA bundle
+    # The feed server speaks plain HTTP: a TLS handshake with it fails, as it must.
+    with pytest.raises(ConnectError):
+        fetcher.fetch(feed_server.url("/feed").replace("http://", "https://"), now=NOW)
+    assert transport._tls is not None
+    assert fetcher.fetch(feed_server.url("/feed"), now=NOW).status == 200

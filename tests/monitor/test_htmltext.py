@@ -10,7 +10,7 @@ from feedserver import seed_feed
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.htmltext import html_to_text, plain_to_text
+from monitor.htmltext import _split_simple, _TextExtractor, html_to_text, plain_to_text
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,97 @@ def test_fast_enough_for_every_item() -> None:
         html_to_text(source)
     per_megabyte = (time.perf_counter() - started) / (rounds * len(source) / 1e6)
     assert per_megabyte < 1.0, f"{per_megabyte:.2f} s per MB"
+
+
+def _by_the_parser(source: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(source)
+    parser.close()
+    return parser.text()
+
+
+def _by_the_shortcut(source: str) -> str | None:
+    extractor = _TextExtractor()
+    return extractor.text() if _split_simple(source, extractor) else None
+
+
+_NAMES = st.sampled_from(
+    [
+        "p",
+        "P",
+        "br",
+        "div",
+        "li",
+        "b",
+        "td",
+        "noscript",
+        "iframe",
+        "pre",
+        "svg",
+        "o:p",
+        "h2",
+        "span",
+        "script",
+        "style",
+        "x-y",
+    ]
+)
+_ATTRIBUTES = st.lists(
+    st.tuples(
+        st.sampled_from(["class", "href", "data-x", "xml:lang", "a"]),
+        st.sampled_from(["", "=x", '="a b"', "='c>d'", '="1/2"', "=a/", " = 'q' ", '=""']),
+    ),
+    max_size=3,
+).map(lambda pairs: "".join(f" {name}{value}" for name, value in pairs))
+_TAGS = st.one_of(
+    st.builds(
+        lambda n, a, e: f"<{n}{a}{e}>", _NAMES, _ATTRIBUTES, st.sampled_from(["", "/", " /", " "])
+    ),
+    st.builds(lambda n, s: f"</{n}{s}>", _NAMES, st.sampled_from(["", " ", "  \n"])),
+)
+_TEXTS = st.one_of(
+    st.sampled_from(
+        [
+            "x",
+            " ",
+            "\n",
+            "\t",
+            "&amp;",
+            "&lt;b&gt;",
+            "&eacute;",
+            "&#8211;",
+            "&nbsp;",
+            "&amp",
+            "&",
+            "a & b",
+            "<",
+            ">",
+            "\u00a0",
+            "\u2003",
+            "\x01",
+            "<!-- c -->",
+            "<3",
+            "</>",
+            "<!DOCTYPE html>",
+            "\r\n",
+        ]
+    ),
+    st.text(max_size=5),
+)
+
+
+@given(st.lists(st.one_of(_TAGS, _TEXTS), max_size=25))
+def test_the_shortcut_for_simple_markup_reads_it_as_the_parser_does(tokens: list[str]) -> None:
+    source = "".join(tokens)
+    shortcut = _by_the_shortcut(source)
+    if shortcut is not None:
+        assert shortcut == _by_the_parser(source)
+
+
+def test_the_shortcut_takes_feed_markup_and_leaves_the_rest_to_the_parser() -> None:
+    feed = seed_feed().decode("utf-8")
+    bodies = [part.split("]]>", 1)[0] for part in feed.split("<![CDATA[")[1:]]
+    assert bodies and all(_by_the_shortcut(body) == _by_the_parser(body) for body in bodies)
+    for source in ("a<!-- c -->b", "<script>x</script>", "x < y", '<a title="1>0">t</a>'):
+        assert _by_the_shortcut(source) is None
+        assert html_to_text(source) == _by_the_parser(source)
