@@ -165,7 +165,7 @@ def _first_words(piece: str) -> list[tuple[str, bool]] | None:
         rest = rest[close + 1 :]
     if rest[:1] in _QUANTIFIERS:
         return None
-    if not rest or rest.startswith((r"\s", r"\W", r"\b")):
+    if not rest or rest.startswith(r"\b") or _mandatory_separator(rest):
         return [(literal, True)]
     if rest[0].isalnum() and fold(rest[0]) != rest[0]:
         return []  # a letter that folded text never holds ("ë"): this way never matches
@@ -208,19 +208,90 @@ def word_set(folded: str) -> set[str]:
     return set(_WORD.findall(folded))
 
 
+_MAX_VARIANTS = 64  # ways one alternative is spelt out for its gate, at most
+
+
+def _variants(piece: str) -> list[str] | None:
+    """``piece`` with every group outside look-arounds spread over its options (an
+    optional group: with and without it), in order; None past ``_MAX_VARIANTS``."""
+    done: list[str] = []
+    todo = [piece]
+    while todo:
+        variant = todo.pop(0)
+        group = next(
+            (
+                index
+                for index, char, depth in _structure(variant)
+                if char == "(" and depth == 0 and variant.startswith("(?:", index)
+            ),
+            None,
+        )
+        spread = None if group is None else _spread_next(variant[group:])
+        if spread is None:
+            done.append(variant)
+        else:
+            todo += [variant[:group] + rest for rest in spread]
+        if len(done) + len(todo) > _MAX_VARIANTS:
+            return None
+    return done
+
+
+def _mandatory_separator(rest: str) -> bool:
+    """Whether ``rest`` starts with a ``\\s`` or ``\\W`` that must be there."""
+    return rest.startswith((r"\s", r"\W")) and rest[2:3] not in ("?", "*", "{")
+
+
+def _words_of(variant: str) -> list[str]:
+    """The parts of ``variant`` between its top-level, mandatory ``\\s``: one word each."""
+    marked = variant.replace(r"\s", "|s")  # each "\\s" made a top-level "|" if outside groups
+    words, start = [], 0
+    for index, char, depth in _structure(marked):
+        if char == "|" and depth == 0 and _mandatory_separator(variant[index:]):
+            words.append(variant[start:index])
+            start = index + (3 if variant[index + 2 : index + 3] == "+" else 2)  # "\\s" or "\\s+"
+    return [*words, variant[start:]]
+
+
+def _telling_words(alternative: str) -> list[tuple[str, bool]] | None:
+    """For each way ``alternative`` can be spelt, its longest word that must be there
+    (whole, or its beginning): a match cannot be where none of them is. None if some
+    way has no such word."""
+    variants = _variants(alternative)
+    if variants is None:
+        return None
+    telling: list[tuple[str, bool]] = []
+    for variant in variants:
+        candidates = [
+            found
+            for word in _words_of(variant)
+            if word[:1].isascii() and word[:1].isalnum()
+            for found in [_first_words(word)]
+            if found is not None and all(literal for literal, _ in found)
+        ]
+        if not candidates:
+            return None
+        # The word whose shortest spelling is longest tells most ("case" over "in").
+        telling += max(candidates, key=lambda found: min(len(literal) for literal, _ in found))
+    return telling
+
+
 class _Gate:
-    """A cheap test that a sentence cannot hold a match: none of the words that can
-    start one is among its words, and none of the beginnings is in its text."""
+    """A cheap test that a sentence cannot hold a match: none of the words one needs
+    is among its words, and none of the beginnings is in its text."""
 
     __slots__ = ("beginnings", "words")
 
-    def __init__(self, pieces: list[str]) -> None:
+    def __init__(self, alternatives: list[str]) -> None:
         words: set[str] = set()
         beginnings: set[str] = set()
-        for piece in pieces:
-            for literal, whole in _first_words(piece) or [("", False)]:
+        for alternative in alternatives:
+            telling = _telling_words(alternative)
+            if telling is None:  # then the words a match can start with
+                pieces = _literal_first(alternative) or [""]
+                telling = _each(pieces, _first_words) or [("", False)]
+            for literal, whole in telling:
                 if not literal:
-                    raise ValueError(f"no first letters in {piece!r}")
+                    raise ValueError(f"no telling word in {alternative!r}")
                 (words if whole else beginnings).add(literal)
         self.words = frozenset(words)
         # A beginning that contains another is implied by it.
@@ -249,9 +320,8 @@ class WordAlternation:
         self._fast = self.pattern if rewritten is None else re.compile(rewritten[0] + r"\b")
         self._ascii_only = rewritten is not None and rewritten[1]
         self._gate: _Gate | None = None
-        pieces = [piece for a in alternatives for piece in (_literal_first(a) or [""])]
         with contextlib.suppress(ValueError):
-            self._gate = _Gate(pieces)
+            self._gate = _Gate(alternatives)
 
     def finditer(self, text: str, words: Set[str] | None = None) -> Iterator[re.Match[str]]:
         """The matches in ``text``; ``words``, the words of ``text`` (runs of letters

@@ -12,6 +12,7 @@ from indicators import context
 from indicators.alternation import (
     WordAlternation,
     _first_words,
+    _telling_words,
     split_alternatives,
     word_alternation,
     word_set,
@@ -106,6 +107,24 @@ def test_fast_form_finds_what_the_plain_pattern_finds(
 )
 def test_the_words_a_match_can_start_with(piece: str, first_words: list[tuple[str, bool]]) -> None:
     assert _first_words(piece) == first_words
+
+
+@pytest.mark.parametrize(
+    ("alternative", "telling"),
+    [
+        # The longest word each spelling needs: "case" or "event", not "in".
+        (r"in\s(?:the\s)?(?:case|event)\sof", {("case", True), ("event", True)}),
+        (r"the\sformer", {("former", True)}),
+        (r"accus(?:ed|es)\s(?:\S+\s){0,3}?of", {("accused", True), ("accuses", True)}),
+        (r"pre\s(?:\w+\s)?(?:dana|sati)", {("dana", True), ("sati", True)}),
+        # "\\s?" may be no space at all: "je" is then no word of its own.
+        (r"je\s?moguc\w*", {("je", False)}),
+    ],
+)
+def test_the_words_a_match_cannot_do_without(
+    alternative: str, telling: set[tuple[str, bool]]
+) -> None:
+    assert set(_telling_words(alternative) or ()) == telling
 
 
 def test_a_sentence_without_the_words_is_not_searched() -> None:
