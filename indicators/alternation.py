@@ -208,7 +208,7 @@ def word_set(folded: str) -> set[str]:
     return set(_WORD.findall(folded))
 
 
-_MAX_VARIANTS = 64  # ways one alternative is spelt out for its gate, at most
+_MAX_VARIANTS = 256  # ways one alternative is spelt out for its gate, at most
 
 
 def _variants(piece: str) -> list[str] | None:
@@ -261,6 +261,8 @@ def _telling_words(alternative: str) -> list[tuple[str, bool]] | None:
         return None
     telling: list[tuple[str, bool]] = []
     for variant in variants:
+        if variant.startswith((r"\s?", r"\s*")):  # space or none before the first word
+            variant = variant[3:]
         candidates = [
             found
             for word in _words_of(variant)

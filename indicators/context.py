@@ -380,7 +380,16 @@ def _vocabulary(group: tuple[str, ...]) -> _Vocabulary:
     )
 
 
-_VOCABULARIES = {key: _vocabulary((key,)) for key in _ALL} | {None: _vocabulary(_ALL)}
+class _Vocabularies(dict[str | None, _Vocabulary]):
+    """Each language group's cue searches (None: every language), compiled when first
+    needed: a process that reads one language never builds the others."""
+
+    def __missing__(self, group: str | None) -> _Vocabulary:
+        vocabulary = self[group] = _vocabulary(_ALL if group is None else (group,))
+        return vocabulary
+
+
+_VOCABULARIES = _Vocabularies()
 
 
 # --- sentence analysis (once per sentence) -------------------------------------

@@ -51,7 +51,8 @@ def test_a_spread_digit_is_used_on_ascii_text_only() -> None:
 # Every alternation the context checks use, in every language group.
 ALTERNATIONS = [
     (f"{group}:{name}", pattern)
-    for group, vocabulary in context._VOCABULARIES.items()
+    for group in (None, "en", "sr", "sq")
+    for vocabulary in [context._VOCABULARIES[group]]
     for name in (
         "negation",
         "negation_after",
