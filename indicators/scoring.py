@@ -156,11 +156,16 @@ _RANK_FACTORS = tuple(CORROBORATION_RATIO**rank for rank in range(32))
 # Step 1 and the explanation, per sentence index: the position weights of the first
 # sentences and the ``where`` of the explanation, computed once with the functions above.
 _TABLED_POSITIONS = 64
-_POSITION_WEIGHTS = tuple(position_weight(index) for index in range(_TABLED_POSITIONS))
-_WHERE = tuple(
-    "lead" if index < LEAD_SENTENCES else f"sentence {index} ×{position_weight(index):.2f}"
-    for index in range(_TABLED_POSITIONS)
-)
+
+
+def _where(sentence_index: int) -> str:
+    """The position part of the explanation: "lead" or "sentence 7 ×0.92"."""
+    if sentence_index < LEAD_SENTENCES:
+        return "lead"
+    return f"sentence {sentence_index} ×{position_weight(sentence_index):.2f}"
+
+
+_WHERE = tuple(_where(index) for index in range(_TABLED_POSITIONS))
 
 
 def _factor(value: float) -> str:
@@ -178,30 +183,6 @@ _BACKGROUND = Status.BACKGROUND
 def _score_indicator(item: ScoringInput) -> tuple[float, str]:
     """An indicator's raw points (steps 1-3) and the reason its contribution gives."""
     evidence_items = item.evidence
-    if len(evidence_items) != 1:
-        return _score_sentences(item)
-    # Most indicators rest on one sentence, and their few combinations of status,
-    # severity, position and strength recur from item to item: score each once.
-    only = evidence_items[0]
-    key = (
-        item.status is _EVENT,
-        only.status is _EVENT,
-        item.severity,
-        only.sentence_index,
-        only.strength,
-    )
-    scored = _ONE_SENTENCE.get(key)
-    if scored is None:
-        scored = _score_sentences(item)
-        # Zeros are left out because 0.0 and -0.0 are one key but print differently.
-        if item.severity and only.strength and len(_ONE_SENTENCE) < _MAX_TABLED:
-            _ONE_SENTENCE[key] = scored
-    return scored
-
-
-def _score_sentences(item: ScoringInput) -> tuple[float, str]:
-    """:func:`_score_indicator`, worked out."""
-    evidence_items = item.evidence
     if not evidence_items:
         raise ValueError(f"indicator {item.indicator_id!r} has no evidence to score")
     severity = item.severity
@@ -216,17 +197,9 @@ def _score_sentences(item: ScoringInput) -> tuple[float, str]:
     best = evidence_items[0]
     best_weight = -1.0
     for evidence in evidence_items:
-        # evidence_weight(), inlined: the same operations in the same order.
-        is_event = event_item and evidence.status is _EVENT
-        any_event = any_event or is_event
-        strength = evidence.strength
-        strength = strength if strength > 0.0 else 0.0  # max(0.0, strength)
-        strength = strength if strength < 1.0 else 1.0  # min(1.0, ...)
+        any_event = any_event or (event_item and evidence.status is _EVENT)
         index = evidence.sentence_index
-        position = (
-            _POSITION_WEIGHTS[index] if 0 <= index < _TABLED_POSITIONS else position_weight(index)
-        )
-        weight = (EVENT_WEIGHT if is_event else BACKGROUND_WEIGHT) * strength * position
+        weight = evidence_weight(evidence, item.status)
         if weight > by_sentence.get(index, -1.0):
             by_sentence[index] = weight
         if weight > best_weight or (weight == best_weight and index < best.sentence_index):
@@ -249,19 +222,13 @@ def _score_sentences(item: ScoringInput) -> tuple[float, str]:
     return raw, detail
 
 
-_MAX_TABLED = 8192  # entries in each table: far more than the combinations that occur
+_MAX_TABLED = 8192  # explanations kept: far more than the combinations that occur
 _DETAILS: dict[tuple[bool, float, int, int, float], str] = {}
-_ONE_SENTENCE: dict[tuple[bool, bool, float, int, float], tuple[float, str]] = {}
 
 
 def _detail(any_event: bool, severity: float, count: int, index: int, strength: float) -> str:
     """Why an indicator scored what it did, e.g. "event ×1.0, severity 8, 2 sentences, lead"."""
-    if 0 <= index < _TABLED_POSITIONS:
-        where = _WHERE[index]
-    else:
-        where = (
-            "lead" if index < LEAD_SENTENCES else f"sentence {index} ×{position_weight(index):.2f}"
-        )
+    where = _WHERE[index] if 0 <= index < _TABLED_POSITIONS else _where(index)
     detail = (
         f"{_STATUS_TEXT[_EVENT if any_event else _BACKGROUND]}, severity {severity:g}, "
         f"{count} sentence{'' if count == 1 else 's'}, {where}"
