@@ -38,7 +38,7 @@ from typing import TypeVar
 
 from indicators.text import fold
 
-__all__ = ["WordAlternation", "split_alternatives", "word_alternation", "word_set"]
+__all__ = ["WordAlternation", "split_alternatives", "word_alternation"]
 
 _QUANTIFIERS = ("?", "*", "+", "{")
 _DIGITS = "0123456789"
@@ -195,17 +195,6 @@ def _spread_next(rest: str) -> list[str] | None:
     elif after[:1] in _QUANTIFIERS:
         return None
     return [option + after for option in options]
-
-
-_ASCII_SEPARATORS = {code: " " for code in range(128) if not chr(code).isalnum()}
-_WORD = re.compile(r"[^\W_]+")
-
-
-def word_set(folded: str) -> set[str]:
-    """The words of ``folded`` (runs of letters and digits), as searches take them."""
-    if folded.isascii():
-        return set(folded.translate(_ASCII_SEPARATORS).split())
-    return set(_WORD.findall(folded))
 
 
 _MAX_VARIANTS = 256  # ways one alternative is spelt out for its gate, at most

@@ -43,7 +43,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
-from indicators.alternation import WordAlternation, split_alternatives, word_set
+from indicators.alternation import WordAlternation, split_alternatives
+from indicators.text import WORD_PATTERN, word_texts
 from indicators.timewords import Squeezed, dated_mentions, squeeze
 from indicators.types import Status
 
@@ -267,7 +268,6 @@ _RECENT = {
         """
     ),
 }
-_WORD = re.compile(r"[^\W_]+")
 _AND = re.compile(r"\b(?:and|i|dhe)\b")
 _DATABLE = re.compile(r"\d|ago|year|godin|vit|vjet|rata|luft")  # history phrases that are dates
 _SINCE = re.compile(r"since\b|od\b|(?:qe\s)?nga\b")
@@ -426,7 +426,7 @@ class _Analysis:
     @property
     def word_starts(self) -> tuple[int, ...]:
         if self._word_starts is None:
-            self._word_starts = tuple(m.start() for m in _WORD.finditer(self.folded))
+            self._word_starts = tuple(m.start() for m in WORD_PATTERN.finditer(self.folded))
         return self._word_starts
 
     @property
@@ -465,7 +465,7 @@ class _Analysis:
 
     def edge_words(self, start: int, end: int) -> tuple[int, int]:
         """Where the first word of ``[start, end)`` ends and where its last word starts."""
-        first = _WORD.match(self.folded, start)
+        first = WORD_PATTERN.match(self.folded, start)
         first_end = first.end() if first is not None else start
         index = bisect_left(self.word_starts, end) - 1
         last_start = self.word_starts[index] if index >= 0 else end
@@ -567,7 +567,7 @@ def _remembered(
 def _analyse(sentence: str, published: date | None, group: str | None) -> _Analysis:
     norm = squeeze(sentence)
     folded = norm.text
-    words = word_set(folded)  # lets a search skip a sentence that cannot hold its cues
+    words = set(word_texts(folded))  # lets a search skip a sentence that cannot hold its cues
     vocabulary = _VOCABULARIES[group]
     cue = _cue_maker(sentence, norm)
 
@@ -632,7 +632,7 @@ def _carried(previous: str, published: date | None, group: str | None) -> _Cue |
     norm = squeeze(previous)
     folded = norm.text
     vocabulary, cue = _VOCABULARIES[group], _cue_maker(previous, norm)
-    markers = _time_markers(folded, word_set(folded), published, vocabulary, cue)
+    markers = _time_markers(folded, set(word_texts(folded)), published, vocabulary, cue)
     return _carried_history(sorted(markers, key=lambda c: c.start))
 
 
