@@ -278,26 +278,14 @@ def check_targets(results: Sequence[Result]) -> list[tuple[str, str, bool]]:
                     ours.peak_mb < MAX_TREE_MB,
                 )
             )
-    ours, theirs = best(results, "monitor", "cold"), best(results, "reader", "cold")
-    if ours and theirs:
-        ratio = ours.items_per_second / theirs.items_per_second
-        checks.append(
-            (
-                f"cold items/s >= {COLD_ITEMS_RATIO}x reader",
-                f"{ratio:.2f}x",
-                ratio >= COLD_ITEMS_RATIO,
-            )
-        )
-    ours, theirs = best(results, "monitor", "warm"), best(results, "reader", "warm")
-    if ours and theirs:
-        ratio = ours.feeds_per_second / theirs.feeds_per_second
-        checks.append(
-            (
-                f"warm feeds/s >= {WARM_FEEDS_RATIO}x reader",
-                f"{ratio:.2f}x",
-                ratio >= WARM_FEEDS_RATIO,
-            )
-        )
+    for phase, rate, unit, target in (
+        ("cold", "items_per_second", "items/s", COLD_ITEMS_RATIO),
+        ("warm", "feeds_per_second", "feeds/s", WARM_FEEDS_RATIO),
+    ):
+        ours, theirs = best(results, "monitor", phase), best(results, "reader", phase)
+        if ours and theirs:
+            ratio = getattr(ours, rate) / getattr(theirs, rate)
+            checks.append((f"{phase} {unit} >= {target}x reader", f"{ratio:.2f}x", ratio >= target))
     return checks
 
 
