@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, text, update
 
 from indicators.types import Analysis, Evidence, Status
+from monitor.storage.bulk import insert_returning_ids
 from monitor.storage.keys import clean
 from monitor.storage.tables import (
     alert_feeds,
@@ -26,7 +27,6 @@ from monitor.storage.tables import (
 )
 
 # Built once: each is executed with a list of rows.
-_INSERT_ALERTS = insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True)
 _CHILD_TABLES = (alert_topics, alert_indicators, evidence, deadlines)
 _INSERT_CHILD = {table.name: insert(table) for table in _CHILD_TABLES}
 _INSERT_ALERT_FEEDS = insert(alert_feeds)
@@ -189,7 +189,7 @@ def insert_alerts(conn: Connection, new: Sequence[NewAlert], now: datetime) -> l
     values = [
         {"item_id": a.item_id, "created_at": now, **_alert_values(a.title, a.analysis)} for a in new
     ]
-    ids = [int(row[0]) for row in conn.execute(_INSERT_ALERTS, values)]
+    ids = insert_returning_ids(conn, alerts, values)
     children = _ChildRows()
     feed_rows: list[dict[str, Any]] = []
     for alert_id, alert in zip(ids, new, strict=True):

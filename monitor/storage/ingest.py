@@ -45,6 +45,7 @@ from sqlalchemy import (
 from monitor.models import IngestItem, ItemKey, ItemState, PollRecord, PollSummary
 from monitor.storage import alert_rows
 from monitor.storage.alert_rows import StoredAlert
+from monitor.storage.bulk import insert_returning_ids
 from monitor.storage.keys import clean, clean_opt, normalize_link, trusted_guids
 from monitor.storage.tables import FeedRow, alerts, feeds, item_feeds, items, poll_runs
 from monitor.storage.upsert import insert_ignoring
@@ -55,7 +56,6 @@ _INGEST_LOCK = 7_413_002
 _CHUNK = 500
 
 # Built once: each is executed with a list of rows.
-_INSERT_ITEMS = insert(items).returning(items.c.id, sort_by_parameter_order=True)
 _INSERT_ITEM_FEEDS = insert(item_feeds)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -401,7 +401,7 @@ def _insert_items(
         }
         for item, _ in new
     ]
-    return [int(row[0]) for row in conn.execute(_INSERT_ITEMS, rows)]
+    return insert_returning_ids(conn, items, rows)
 
 
 def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime) -> None:
