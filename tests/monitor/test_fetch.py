@@ -624,6 +624,37 @@ def test_a_cookie_set_by_a_feed_comes_back_on_its_next_poll_only(
     assert [r.get("cookie") for r in feed_server.requests("/cookie/plain")] == [None, None]
 
 
+def test_a_proxy_named_by_the_environment_carries_requests_and_cookies(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The feed server stands in for the proxy: it sees the absolute URL of each request.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", feed_server.base_url)
+    feed = "http://feeds.example.invalid/proxied"
+    feed_server.add_route(feed, seed_feed(), headers={"Set-Cookie": "session=abc; Path=/"})
+    with Fetcher(FetchPolicy(connect_timeout=1.0, read_timeout=1.0, trust_env=True)) as fetcher:
+        first = fetcher.fetch(feed, now=NOW)
+        fetcher.fetch(feed, now=NOW)
+    assert first.status == 200 and first.content == seed_feed()
+    assert [r.get("cookie") for r in feed_server.requests(feed)] == [None, "session=abc"]
+
+
+def test_without_a_proxy_requests_skip_the_client_and_keep_its_behaviour(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
+    feed_server.add_route("/direct", seed_feed(), headers={"ETag": '"v1"'})
+    with Fetcher(FetchPolicy(trust_env=True)) as fetcher:
+        result = fetcher.fetch(feed_server.url("/direct"), now=NOW)
+    assert result.status == 200 and result.etag == '"v1"' and result.content == seed_feed()
+    sent = feed_server.requests("/direct")[-1]
+    assert sent["user-agent"].startswith("escalation-monitor/")
+    assert "gzip" in sent["accept-encoding"] and "rss" in sent["accept"]
+
+
 # -- TLS -------------------------------------------------------------------------------------
 
 
