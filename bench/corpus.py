@@ -277,8 +277,11 @@ def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def render_rss(items: Sequence[CorpusItem], *, title: str = "escalation-monitor bench") -> bytes:
-    """An RSS 2.0 feed (UTF-8 bytes) of ``items``, full text in ``content:encoded``."""
+def render_rss(
+    items: Sequence[CorpusItem], *, title: str = "escalation-monitor bench", full_text: bool = True
+) -> bytes:
+    """An RSS 2.0 feed (UTF-8 bytes) of ``items``: a summary in ``description`` and,
+    with ``full_text``, the whole article in ``content:encoded`` (feeds do either)."""
     entries = [
         "    <item>\n"
         f"      <title>{escape(item.title, quote=False)}</title>\n"
@@ -287,8 +290,8 @@ def render_rss(items: Sequence[CorpusItem], *, title: str = "escalation-monitor 
         f"      <pubDate>{format_datetime(item.published)}</pubDate>\n"
         f'      <source url="{LINK_BASE}">{escape(item.source, quote=False)}</source>\n'
         f"      <description>{escape(item.summary, quote=False)}</description>\n"
-        f"      <content:encoded>{_cdata(item.html)}</content:encoded>\n"
-        "    </item>"
+        + (f"      <content:encoded>{_cdata(item.html)}</content:encoded>\n" if full_text else "")
+        + "    </item>"
         for item in items
     ]
     xml = (

@@ -57,19 +57,34 @@ def feed_path(index: int) -> str:
     return f"/feeds/{index}.xml"
 
 
-def build_feeds(feeds: int, items: int, *, seed: int = 0) -> list[FeedBody]:
-    """``feeds`` RSS bodies of ``items`` distinct corpus items each; same seed, same bodies."""
+BODIES = ("summary", "full")
+
+
+def build_feeds(
+    feeds: int, items: int, *, seed: int = 0, body: str = "summary"
+) -> list[FeedBody]:
+    """``feeds`` RSS bodies of ``items`` distinct corpus items each; same seed, same bodies.
+
+    ``body`` "summary": each item carries a summary, as most news feeds do;
+    "full": the whole article too, in ``content:encoded``.
+    """
+    if body not in BODIES:
+        raise ValueError(f"body must be one of {', '.join(BODIES)}, not {body!r}")
     corpus = build_corpus(feeds * items, seed=seed)
     bodies: list[FeedBody] = []
     for index in range(feeds):
-        body = render_rss(corpus[index * items : (index + 1) * items], title=f"Bench feed {index}")
+        rss = render_rss(
+            corpus[index * items : (index + 1) * items],
+            title=f"Bench feed {index}",
+            full_text=body == "full",
+        )
         # Feeds change at different times, as on the web.
         modified_at = LAST_MODIFIED + timedelta(minutes=index)
         bodies.append(
             FeedBody(
-                body=body,
-                gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-                etag='"' + hashlib.sha1(body).hexdigest()[:20] + '"',
+                body=rss,
+                gzipped=gzip.compress(rss, compresslevel=6, mtime=0),
+                etag='"' + hashlib.sha1(rss).hexdigest()[:20] + '"',
                 last_modified=format_datetime(modified_at, usegmt=True),
                 modified_at=modified_at,
             )
@@ -208,6 +223,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--items", type=int, default=20, help="items per feed (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any)")
+    parser.add_argument(
+        "--body", choices=BODIES, default="summary", help="what each item carries (default summary)"
+    )
     args = parser.parse_args(argv)
     if args.feeds < 1 or args.items < 1:
         parser.error("--feeds and --items must be at least 1")
@@ -216,10 +234,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    farm = FeedFarm(build_feeds(args.feeds, args.items, seed=args.seed))
+    farm = FeedFarm(build_feeds(args.feeds, args.items, seed=args.seed, body=args.body))
     size = sum(len(feed.body) for feed in farm.feeds)
     print(
-        f"{args.feeds} feeds x {args.items} items, {size / 1e6:.1f} MB of RSS",
+        f"{args.feeds} feeds x {args.items} items ({args.body}), {size / 1e6:.1f} MB of RSS",
         file=sys.stderr,
         flush=True,
     )
