@@ -32,7 +32,12 @@ _MAX_DEPTH = 100  # ... or refer to themselves
 # --- YAML with lines ---------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python one
+# takes most of the time it takes to load the rules.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """Safe YAML; the composed node tree keeps each key's and item's line."""
 
 
