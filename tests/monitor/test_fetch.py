@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import pickle
+import socket
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -638,6 +639,21 @@ def test_a_proxy_named_by_the_environment_carries_requests_and_cookies(
         fetcher.fetch(feed, now=NOW)
     assert first.status == 200 and first.content == seed_feed()
     assert [r.get("cookie") for r in feed_server.requests(feed)] == [None, "session=abc"]
+
+
+def test_hosts_in_no_proxy_are_reached_directly(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:  # a port nothing listens on: a proxy there would fail
+        closed.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", dead_proxy)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    feed_server.add_route("/not-proxied", seed_feed())
+    with Fetcher(FetchPolicy(connect_timeout=1.0, read_timeout=1.0, trust_env=True)) as fetcher:
+        assert fetcher.fetch(feed_server.url("/not-proxied"), now=NOW).status == 200
+        with pytest.raises(ConnectError):  # while other hosts do go to the (dead) proxy
+            fetcher.fetch("http://feeds.example.invalid/elsewhere", now=NOW)
 
 
 def test_without_a_proxy_requests_skip_the_client_and_keep_its_behaviour(
