@@ -40,6 +40,7 @@ LOCAL_CONFIG = Path("monitor.toml")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+_MAX_PROBLEMS = 10  # config problems spelled out in one error
 
 
 def parse_duration(value: Any) -> int:
@@ -261,14 +262,22 @@ def load_settings(
     try:
         settings = Settings.model_validate({**raw, "source": config_path})
     except ValidationError as exc:
-        problems = "; ".join(_describe(error, raw) for error in exc.errors())
-        raise ConfigError(problems, file=str(config_path)) from exc
+        raise ConfigError(_problems(exc, raw), file=str(config_path)) from exc
 
     override = db_url or env.get(DB_URL_ENV)
     if override:
         settings = settings.model_copy(update={"database_url": override})
     _check_unique_feeds(settings, config_path)
     return settings
+
+
+def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> str:
+    """Every problem on one line; past a screenful, how many more (a feed list pasted
+    wrong can fail a thousand times in the same way)."""
+    described = [_describe(error, raw) for error in exc.errors()]
+    shown = "; ".join(described[:_MAX_PROBLEMS])
+    more = len(described) - _MAX_PROBLEMS
+    return f"{shown}; and {more} more" if more > 0 else shown
 
 
 def _check_unique_feeds(settings: Settings, config_path: Path) -> None:

@@ -108,6 +108,15 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, names: list
         assert name in message
 
 
+def test_many_problems_are_counted_past_the_first_ten(tmp_path: Path) -> None:
+    path = write(tmp_path, "".join(f"[[feeds]]\nurl = 'http:///{n}.xml'\n" for n in range(40)))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    message = str(caught.value)
+    assert "feeds[0]" in message and "feeds[9]" in message and "feeds[10]" not in message
+    assert message.endswith("; and 30 more") and "\n" not in message
+
+
 def test_missing_and_broken_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nowhere\.toml: config file not found"):
         load_settings(tmp_path / "nowhere.toml", env={})
