@@ -60,9 +60,7 @@ def feed_path(index: int) -> str:
 BODIES = ("summary", "full")
 
 
-def build_feeds(
-    feeds: int, items: int, *, seed: int = 0, body: str = "summary"
-) -> list[FeedBody]:
+def build_feeds(feeds: int, items: int, *, seed: int = 0, body: str = "summary") -> list[FeedBody]:
     """``feeds`` RSS bodies of ``items`` distinct corpus items each; same seed, same bodies.
 
     ``body`` "summary": each item carries a summary, as most news feeds do;

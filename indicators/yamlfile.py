@@ -62,20 +62,63 @@ def read_yaml(path: Path, issues: list[RuleIssue]) -> YamlFile | None:
     except (OSError, UnicodeDecodeError) as exc:
         issues.append(RuleIssue(path, 1, f"cannot read file: {exc}"))
         return None
-    loader = _LineLoader(text)
     lines: dict[YamlPath, int] = {(): 1}
     try:
-        root = loader.get_single_node()
-        data = None if root is None else _to_data(root, (), lines, issues, path, loader, [0])
+        too_deep = _too_deep(text)
+        if too_deep is not None:
+            message = f"nested more than {_MAX_DEPTH} levels deep"
+            issues.append(RuleIssue(path, too_deep, message))
+            return None
+        loader = _LineLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = None if root is None else _to_data(root, (), lines, issues, path, loader, [0])
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        issues.append(_syntax_issue(path, exc))
+        issues.append(_syntax_issue(path, _explained(text, exc)))
         return None
     except yaml.YAMLError as exc:
         issues.append(RuleIssue(path, 1, f"invalid YAML: {exc}"))
         return None
+    return YamlFile(path, data, lines)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where ``text`` nests collections more than ``_MAX_DEPTH`` deep, if it does.
+
+    The parser builds nested collections by recursion (libyaml's in C, where too deep
+    a file crashes the process): its events, which come flat, are counted first.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return int(event.start_mark.line) + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _explained(text: str, error: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
+    """The error PyYAML's own parser finds in ``text``, else ``error``.
+
+    libyaml's messages leave out what they are about ("found undefined alias"
+    without its name); a file that fails is read again, slowly, to say more.
+    """
+    if _SafeLoader is yaml.SafeLoader:
+        return error
+    loader = yaml.SafeLoader(text)
+    try:
+        loader.get_single_node()
+    except yaml.MarkedYAMLError as detailed:
+        return detailed
+    except (yaml.YAMLError, RecursionError):
+        pass
     finally:
         loader.dispose()
-    return YamlFile(path, data, lines)
+    return error
 
 
 def _syntax_issue(path: Path, exc: yaml.MarkedYAMLError) -> RuleIssue:

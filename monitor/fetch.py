@@ -12,6 +12,7 @@ inflating). Redirects are followed here, not by httpx, so every hop is checked
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.cookiejar
 import ssl
@@ -182,6 +183,7 @@ class Fetcher:
         if transport is None and not proxied:
             transport = _TransportByScheme(trust_env=self.policy.trust_env)
         self._transport = transport
+        self._closed = False
         self._client = httpx.Client(
             transport=transport,
             cookies=self._cookies,
@@ -191,6 +193,7 @@ class Fetcher:
         )
 
     def close(self) -> None:
+        self._closed = True
         self._client.close()
 
     def __enter__(self) -> Fetcher:
@@ -217,6 +220,8 @@ class Fetcher:
         ``etag`` and ``last_modified`` make the request conditional; ``now``
         (aware UTC) anchors a Retry-After given in seconds.
         """
+        if self._closed:
+            raise RuntimeError("the fetcher is closed")
         started = time.monotonic()
         scheme = _scheme(url)
         if scheme == "file":
@@ -292,6 +297,9 @@ class Fetcher:
             raise BadURLError(f"invalid URL: {exc}", url=request.url) from exc
         if self._cookies:
             httpx.Cookies(self._cookies).set_cookie_header(http_request)
+        target = http_request.url
+        if target.username or target.password:  # https://user:password@host/feed
+            http_request.headers["Authorization"] = _basic_auth(target.username, target.password)
         return _StreamedResponse(self._send, http_request, request, self.policy.total_timeout)
 
     def _send(self, http_request: httpx.Request) -> httpx.Response:
@@ -335,6 +343,12 @@ class Fetcher:
         except httpx.TransportError as exc:
             raise ConnectError(f"connection failed: {_describe(exc)}", url=request.url) from exc
         return bytes(body)
+
+
+def _basic_auth(username: str, password: str) -> str:
+    """The ``Authorization`` value for credentials given in a URL (as httpx would send)."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 def _release(response: httpx.Response) -> None:

@@ -218,6 +218,32 @@ def test_malformed_files(tmp_path: Path, text: str, problem: str) -> None:
     assert any(problem in i.message for i in issues), issues
 
 
+def test_a_file_nested_too_deep_is_an_issue_not_a_crash(tmp_path: Path) -> None:
+    # Deep enough to overflow the C stack of a recursive parser (80 KB of brackets).
+    deep = "indicators:\n  - id: x\n    title: " + "[" * 40_000 + "]" * 40_000 + "\n"
+    path = tmp_path / "deep.yaml"
+    path.write_text(deep, encoding="utf-8")
+    assert [(i.line, i.message) for i in issues_of(path)] == [
+        (3, "nested more than 100 levels deep")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("a: *missing\n", "found undefined alias 'missing'"),
+        ("a: &x 1\nb: &x 2\n", "found duplicate anchor 'x'"),
+        ("a:\n\tb: 1\n", "found character '\\t' that cannot start any token"),
+    ],
+)
+def test_syntax_errors_say_what_they_are_about(tmp_path: Path, text: str, detail: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    issues = issues_of(path)
+    assert len(issues) == 1 and issues[0].message.startswith("invalid YAML: "), issues
+    assert detail in issues[0].message, issues
+
+
 def test_missing_paths_and_empty_directories_are_issues(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     issues = issues_of([tmp_path / "nowhere.yaml", tmp_path / "empty"])

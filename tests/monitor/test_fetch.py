@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import pickle
 import socket
@@ -639,6 +640,26 @@ def test_a_proxy_named_by_the_environment_carries_requests_and_cookies(
         fetcher.fetch(feed, now=NOW)
     assert first.status == 200 and first.content == seed_feed()
     assert [r.get("cookie") for r in feed_server.requests(feed)] == [None, "session=abc"]
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
+    feed_server.add_route("/private", seed_feed())
+    url = feed_server.url("/private").replace("http://", "http://reader:s%C3%A9cret%40x@")
+    assert fetcher.fetch(url, now=NOW).status == 200
+    sent = feed_server.requests("/private")[-1]["authorization"]
+    assert sent == "Basic " + base64.b64encode("reader:sécret@x".encode()).decode()
+    fetcher.fetch(feed_server.url("/private"), now=NOW)
+    assert "authorization" not in feed_server.requests("/private")[-1]
+
+
+def test_a_closed_fetcher_fetches_nothing(feed_server: FeedServer) -> None:
+    fetcher = Fetcher(FAST)
+    fetcher.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        fetcher.fetch(feed_server.url("/feed"), now=NOW)
+    assert feed_server.hits("/feed") == 0
 
 
 def test_hosts_in_no_proxy_are_reached_directly(
