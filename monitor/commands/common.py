@@ -54,6 +54,8 @@ def handles_errors(func: F) -> F:
             if debug:
                 raise
             raise click.ClickException(_message_lines(str(exc))) from exc
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click ends the command quietly
         except OSError as exc:
             if debug:
                 raise

@@ -30,7 +30,8 @@ DEADLINE_COLUMNS = (
 @handles_errors
 @pass_app
 def deadlines(app: App, upcoming: bool, fmt: str) -> None:
-    """List the deadlines and ultimatums found in alerts, soonest first.
+    """List the deadlines and ultimatums found in alerts: the latest due first (those
+    without a date last), or with --upcoming the ones still ahead, soonest first.
 
     \b
     Examples:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,33 @@ def test_alert_filters(config: Path, args: list[str], check) -> None:
     if "--limit" in args:
         found = json.loads(ok(invoke(config, "alerts", "--format", "json", *args)))
     assert check(found), found
+
+
+def test_a_reader_that_goes_away_ends_the_output_without_an_error(config: Path) -> None:
+    # `monitor alerts | head -1`: the pipe is closed before the command writes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(config),
+                "alerts",
+                "--format",
+                "jsonl",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == ""
 
 
 def test_alert_shows_its_provenance(config: Path) -> None:
