@@ -61,6 +61,7 @@ from indicators.types import TITLE_SEPARATOR, Evidence, ScoreCard, Status
 from monitor.models import AlertQuery
 from monitor.storage import Storage, StorageError, history, open_storage, query
 from monitor.storage.engine import build_engine
+from monitor.storage.keys import searchable
 
 ROOT = Path(__file__).resolve().parents[1]
 MONITOR = ROOT / ".venv" / "bin" / "monitor"
@@ -305,7 +306,7 @@ class AlertFactory:
                  reason)
             )  # fmt: skip
         every = [ev for found in article.evidence.values() for ev in found]
-        search = "\n".join([article.title, *dict.fromkeys(ev.sentence for ev in every)])
+        search = searchable(article.title, (ev.sentence for ev in every))
         digest = hashlib.sha256(article.text.encode()).hexdigest()
         link = f"https://{text.FEED_SITES[feed % len(text.FEED_SITES)]}{feed}.example/news/{i}"
         published = _ts(created_at - timedelta(minutes=rng.randrange(3, 180)))

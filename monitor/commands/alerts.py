@@ -67,7 +67,12 @@ CSV_COLUMNS = (
 @click.option("--min-score", type=click.IntRange(0, 100), help="Only alerts scoring at least N.")
 @click.option("--level", type=click.Choice(LEVELS), help="Only alerts of this level.")
 @click.option("--feed", metavar="URL", help="Only alerts from items of this feed.")
-@click.option("--search", metavar="TEXT", help="Full-text search in titles and evidence.")
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Words that must all occur in the title or the evidence (whole words; case, "
+    "diacritics and script do not matter: Vucic finds Vučić and Вучић).",
+)
 @click.option(
     "--has-deadline/--no-deadline",
     default=None,

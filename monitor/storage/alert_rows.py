@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, insert, text, update
 
 from indicators.types import Analysis, Evidence, Status
 from monitor.storage.bulk import insert_returning_ids
-from monitor.storage.keys import clean
+from monitor.storage.keys import clean, searchable
 from monitor.storage.tables import (
     alert_feeds,
     alert_indicators,
@@ -57,12 +57,7 @@ class NewAlert:
 
 def search_text(title: str, analysis: Analysis) -> str:
     """What a search looks at: the title and every evidence sentence."""
-    sentences: list[str] = []
-    for result in analysis.indicators:
-        for ev in result.evidence:
-            if ev.sentence not in sentences:
-                sentences.append(ev.sentence)
-    return clean("\n".join([title, *sentences]))
+    return searchable(title, (ev.sentence for ev in _all_evidence(analysis)))
 
 
 def _alert_values(title: str, analysis: Analysis) -> dict[str, Any]:

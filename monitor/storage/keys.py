@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from indicators.text import fold
 from monitor.models import ItemKey
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -74,9 +75,15 @@ def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
     return {guid for guid, count in seen.items() if count == 1}
 
 
+def searchable(title: str, sentences: Iterable[str]) -> str:
+    """What a search looks at (the title and each sentence once), folded as the rules
+    fold text: "vucic" finds "Vučić" and "Вучић"."""
+    return clean(fold("\n".join([title, *dict.fromkeys(sentences)])))
+
+
 def search_words(text: str) -> list[str]:
-    """The words of a search; every one must appear (case-insensitive)."""
-    return [word.lower() for word in _WORD.findall(text)]
+    """The words of a search, folded; every one must appear."""
+    return _WORD.findall(fold(text))
 
 
 def fts5_query(words: Sequence[str]) -> str:

@@ -187,13 +187,17 @@ def test_filters_combine(storage: Storage, history: dict[str, int]) -> None:
     assert _names(storage, history, feed=FEED, level="watch", has_deadline=True) == ["ultimatum"]
 
 
-def test_search_covers_titles_and_evidence_case_insensitively(
+def test_search_covers_titles_and_evidence_whatever_the_case_diacritics_or_script(
     storage: Storage, history: dict[str, int]
 ) -> None:
     # "North Mitrovica" in a title, "mitrovica" in an evidence sentence.
     assert _names(storage, history, search="Mitrovica") == ["shooting", "barricades"]
     assert _names(storage, history, search="MITROVICA patrol") == ["shooting"]
     assert _names(storage, history, search="zvečan") == ["shooting"]
+    # Folded as the rules fold text: without diacritics, in Cyrillic, in capitals.
+    assert _names(storage, history, search="Zvecan") == ["shooting"]
+    assert _names(storage, history, search="Звечан") == ["shooting"]
+    assert _names(storage, history, search="ZVEČAN shots") == ["shooting"]
     assert _names(storage, history, search="drone airspace") == ["airspace"]
     assert _names(storage, history, search="Belgrade") == []
     # Words only: query syntax in the search text is not interpreted.

@@ -20,8 +20,9 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 from storage_factories import FEED, OTHER, T0, add_feeds, make_item, make_poll
 
+from indicators.types import Status
 from monitor.errors import MonitorError
-from monitor.models import FeedSpec
+from monitor.models import AlertQuery, FeedSpec
 from monitor.storage import Storage, StorageError, UnknownFeedError, open_storage
 from monitor.storage.engine import HEAD_REVISION, alembic_config
 from monitor.storage.tables import FeedRow, feeds, include_name, item_feeds, items, metadata
@@ -236,6 +237,31 @@ def test_a_database_at_0002_gets_per_feed_hashes_from_its_items(db_url: str) -> 
             shared.content_hash,
             make_item("Own", "Only here.").content_hash,
         }
+
+
+def test_a_database_at_0003_gets_its_search_text_folded(db_url: str) -> None:
+    sentence = "Police in Zvečan said shots were fired."
+    item = make_item(
+        "Shots near Zvečan", sentence, guid="z", hits=[("shooting", Status.EVENT, sentence)]
+    )
+    with open_storage(db_url) as storage:
+        add_feeds(storage)
+        storage.record_poll(make_poll([item]))
+        with storage._engine.connect() as conn, conn.begin():
+            command.downgrade(alembic_config(conn), "0003")
+            # As 0003 stored it: the text as written.
+            conn.execute(text("UPDATE alerts SET search_text = 'Shots near Zvečan'"))
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("INSERT INTO alerts_fts(alerts_fts) VALUES ('rebuild')"))
+    with open_storage(db_url) as storage:
+        assert [a.item.title for a in storage.query_alerts(AlertQuery(search="Zvecan"))] == [
+            "Shots near Zvečan"
+        ]
+        assert len(storage.query_alerts(AlertQuery(search="звечан"))) == 1
+        with storage._engine.connect() as conn:
+            assert conn.execute(text("SELECT search_text FROM alerts")).scalar() == (
+                "shots near zvecan"
+            )
 
 
 def test_table_classes_keep_their_own_metadata() -> None:
