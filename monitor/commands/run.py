@@ -54,7 +54,7 @@ def run(app: App, once: bool, all_feeds: bool) -> None:
     pipeline = app.pipeline()
     due = app.storage.count_due_feeds(pipeline.clock(), ignore_interval=all_feeds)
     if not due:
-        click.echo("No feed is due. Use --all to poll them anyway.")
+        click.echo(_nothing_due(app, all_feeds))
         return
     if stderr_is_terminal() and due > 1:
         with click.progressbar(length=due, label="Polling feeds", file=sys.stderr) as bar:
@@ -117,3 +117,19 @@ def _print_new_alerts(app: App, since: datetime) -> None:
 
 def register(group: click.Group) -> None:
     group.add_command(run)
+
+
+def _nothing_due(app: App, all_feeds: bool) -> str:
+    """Why a poll has nothing to do, and what would give it something."""
+    if not all_feeds:
+        return "No feed is due. Use --all to poll them anyway."
+    enabled = [feed for feed in app.storage.list_feeds() if feed.enabled]
+    if not enabled:
+        return "No feed to poll: none is configured. Add one with `monitor feeds add URL`."
+    which = (
+        "the one enabled feed is" if len(enabled) == 1 else f"all {len(enabled)} enabled feeds are"
+    )
+    return (
+        f"No feed to poll: {which} backing off after errors or a Retry-After. "
+        "See `monitor feeds list`."
+    )

@@ -179,3 +179,19 @@ def test_indicators_list_and_test(config: Path) -> None:
     assert len(listing) == 11 and all(len(i["version"]) == 12 for i in listing)
     summary = ok(invoke(config, "indicators", "test", "--quiet"))
     assert summary.strip().endswith("0 failed")
+
+
+def test_a_poll_with_nothing_to_do_says_why(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text(f'database_url = "sqlite:///{tmp_path / "e.db"}"\n', encoding="utf-8")
+    assert "none is configured" in ok(invoke(empty, "run", "--once", "--all"))
+    assert "No feed is due. Use --all" in ok(invoke(empty, "run", "--once"))
+    failing = tmp_path / "failing.toml"
+    failing.write_text(
+        f'database_url = "sqlite:///{tmp_path / "f.db"}"\n'
+        f'[[feeds]]\nurl = "{tmp_path / "missing.xml"}"\n',
+        encoding="utf-8",
+    )
+    invoke(failing, "run", "--once")  # fails, so the feed backs off
+    said = ok(invoke(failing, "run", "--once", "--all"))
+    assert "the one enabled feed is backing off" in said
