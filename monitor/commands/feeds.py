@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -110,7 +111,10 @@ def remove_feed(app: App, url: str) -> None:
 @handles_errors
 @pass_app
 def import_feeds(app: App, opml_file: Path) -> None:
-    """Add every feed of an OPML file (as exported by feed readers).
+    """Add every web feed of an OPML file (as exported by feed readers).
+
+    Only http and https feeds are imported: a local path in an OPML file is skipped,
+    with a message (add local files with `monitor feeds add`).
 
     \b
     Example:
@@ -122,6 +126,14 @@ def import_feeds(app: App, opml_file: Path) -> None:
     known = {feed.url for feed in app.storage.list_feeds()}
     added = 0
     for spec in specs:
+        if urlsplit(spec.url).scheme.lower() not in ("http", "https"):
+            # An OPML file lists web feeds; a path in one (relative, or a file:// URL)
+            # would have this machine read its own files. Local feeds are added by hand.
+            click.echo(
+                f"Skipped: {spec.url}: not a web feed (add local files with `monitor feeds add`)",
+                err=True,
+            )
+            continue
         try:
             normalised = normalise_feed_url(spec.url, must_exist=False)
         except ConfigError as exc:

@@ -166,11 +166,27 @@ def test_feeds_add_remove_export_import(config: Path, tmp_path: Path) -> None:
     assert local.as_uri() in exported and "<opml" in exported
     assert "Removed" in ok(invoke(config, "feeds", "remove", local.as_uri()))
     assert local.as_uri() not in ok(invoke(config, "feeds", "export"))
+    # An OPML file brings web feeds only: a path in one would read this machine's files.
+    web = "https://news.example/rss.xml"
+    outline = exported.index("<outline ")
     opml = tmp_path / "feeds.opml"
-    opml.write_text(exported, encoding="utf-8")
-    assert "Imported 1 new feed" in ok(invoke(config, "feeds", "import", str(opml)))
-    listing = json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
-    assert {f["url"] for f in listing} >= {local.as_uri()}
+    opml.write_text(
+        exported[:outline]
+        + f'<outline type="rss" text="Web" xmlUrl="{web}"/>\n'
+        + '<outline type="rss" text="Relative" xmlUrl="feed.xml"/>\n'
+        + exported[outline:],
+        encoding="utf-8",
+    )
+    imported = invoke(config, "feeds", "import", str(opml))
+    assert imported.exit_code == 0, imported.output
+    assert "Imported 1 new feed of 4" in imported.stdout  # + the bundled seed feed (a file)
+    assert f"Skipped: {local.as_uri()}: not a web feed" in imported.stderr
+    assert "Skipped: feed.xml: not a web feed" in imported.stderr
+    listing = {
+        f["url"] for f in json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
+    }
+    assert web in listing and local.as_uri() not in listing
+    assert "Removed" in ok(invoke(config, "feeds", "remove", web))
     assert invoke(config, "feeds", "remove", "https://nowhere.example/rss").exit_code == 1
 
 
