@@ -19,7 +19,7 @@ million alerts load in minutes. Columns are read from the database at run
 time, so a migration that adds a column with a default does not break the fill.
 
 Start-up is the median of the same command with a filter that matches
-nothing (``monitor --db URL alerts --topic no-such-topic --limit 50 --format
+nothing (``monitor --db URL alerts --until 2000-01-01 --limit 50 --format
 json``): the interpreter, imports, settings, opening the database and checking
 its migrations, one empty index range, printing ``[]``. "Beyond start-up" is
 a command's median minus that median, in wall and in CPU time; the target is
@@ -85,7 +85,7 @@ COMMANDS: list[tuple[list[str], Callable[[datetime], AlertQuery]]] = [
     ),
 ]
 # Starts the command line and opens the same database, but matches nothing.
-BASELINE = ["--topic", "no-such-topic"]
+BASELINE = ["--until", "2000-01-01"]
 
 # More filters, timed in-process through the storage facade.
 EXTRA_QUERIES: list[tuple[str, Callable[[datetime], AlertQuery]]] = [

@@ -7,7 +7,13 @@ import sys
 import click
 
 from monitor.app import App
-from monitor.commands.common import echo_json, handles_errors, parse_cli_when, pass_app
+from monitor.commands.common import (
+    check_known_ids,
+    echo_json,
+    handles_errors,
+    parse_cli_when,
+    pass_app,
+)
 from monitor.models import Alert, AlertQuery
 from monitor.output import FORMATS, Column, Record, write_records
 from monitor.provenance import render_alert_text
@@ -120,6 +126,8 @@ def alerts(
         limit=limit,
     )
     found = app.storage.query_alerts(query)
+    if not found:
+        check_known_ids(app, indicator=indicator, topic=topic)
     records = [alert.to_dict() for alert in found]
     stream = sys.stdout
     write_records(stream, records, fmt, CSV_COLUMNS if fmt == "csv" else TABLE_COLUMNS)

@@ -112,3 +112,31 @@ def pass_app(func: F) -> F:
         return func(context.app(), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_known_ids(app: App, *, indicator: str | None, topic: str | None) -> None:
+    """Refuse an ``--indicator`` or ``--topic`` that the rules do not define.
+
+    Called when a filter found nothing: a typo ("Barricade", "kosovo") would
+    otherwise look like a quiet history. Rules that cannot be loaded say nothing.
+    """
+    from indicators.loader import load_indicators
+    from indicators.topics import Gazetteer
+
+    settings = app.settings
+    try:
+        if indicator is not None:
+            known = sorted(i.id for i in load_indicators(settings.indicators_dir))
+            _refuse_unknown(indicator, known, "--indicator", "indicator")
+        if topic is not None and settings.topics_dir.is_dir():
+            known = sorted(t.id for t in Gazetteer.load(settings.topics_dir).topics)
+            _refuse_unknown(topic, known, "--topic", "topic")
+    except IndicatorsError:
+        return
+
+
+def _refuse_unknown(value: str, known: list[str], option: str, kind: str) -> None:
+    if value not in known:
+        raise click.BadParameter(
+            f"no {kind} {value!r}; the rules define {', '.join(known)}", param_hint=option
+        )

@@ -73,6 +73,11 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
     start = end - timedelta(days=days - 1)
     gazetteer = app.engine.gazetteer
     known = [t.id for t in gazetteer.topics] if gazetteer is not None else []
+    if topic is not None and topic not in known:
+        raise click.BadParameter(
+            f"no topic {topic!r}; the rules define {', '.join(known) or 'none'}",
+            param_hint="--topic",
+        )
     topics = [topic] if topic else [None, *known]
     series = {
         (name or "all alerts"): app.storage.daily_index(topic=name, start=start, end=end)

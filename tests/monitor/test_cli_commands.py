@@ -211,3 +211,24 @@ def test_a_poll_with_nothing_to_do_says_why(tmp_path: Path) -> None:
     invoke(failing, "run", "--once")  # fails, so the feed backs off
     said = ok(invoke(failing, "run", "--once", "--all"))
     assert "the one enabled feed is backing off" in said
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["alerts", "--indicator", "Barricade"], "no indicator 'Barricade'; the rules define"),
+        (["alerts", "--topic", "kosovo"], "no topic 'kosovo'; the rules define"),
+        (["trend", "--topic", "nosuch"], "no topic 'nosuch'; the rules define"),
+    ],
+)
+def test_a_filter_naming_nothing_the_rules_define_is_an_error(
+    config: Path, args: list[str], said: str
+) -> None:
+    result = invoke(config, *args)
+    assert result.exit_code == 2 and said in result.stderr
+    assert "barricade" in result.stderr or "kosovo-serbia" in result.stderr
+
+
+def test_a_known_filter_with_no_alerts_is_an_empty_list(config: Path) -> None:
+    result = invoke(config, "alerts", "--indicator", "barricade", "--until", "2000-01-01")
+    assert result.exit_code == 0 and "No alerts match." in result.stderr
