@@ -30,7 +30,18 @@ class App:
 
     @cached_property
     def storage(self) -> Storage:
-        storage = open_storage(self.settings.database_url)
+        """The database, made and migrated when needed."""
+        return self._open(create=True)
+
+    @cached_property
+    def existing_storage(self) -> Storage:
+        """The database for a command that only reads it: a SQLite file must exist."""
+        if "storage" in self.__dict__:
+            return self.storage
+        return self._open(create=False)
+
+    def _open(self, *, create: bool) -> Storage:
+        storage = open_storage(self.settings.database_url, create=create)
         self._closers.append(storage)
         return storage
 

@@ -125,7 +125,7 @@ def alerts(
         has_deadline=has_deadline,
         limit=limit,
     )
-    found = app.storage.query_alerts(query)
+    found = app.existing_storage.query_alerts(query)
     if not found:
         check_known_ids(app, indicator=indicator, topic=topic)
     records = [alert.to_dict() for alert in found]
@@ -152,7 +152,7 @@ def alert(app: App, alert_id: int, fmt: str) -> None:
     Example:
       monitor alert 42
     """
-    found: Alert | None = app.storage.get_alert(alert_id)
+    found: Alert | None = app.existing_storage.get_alert(alert_id)
     if found is None:
         raise click.ClickException(f"alert {alert_id}: no such alert")
     if fmt == "json":

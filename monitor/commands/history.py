@@ -40,7 +40,7 @@ def deadlines(app: App, upcoming: bool, fmt: str) -> None:
     """
     now = datetime.now(UTC)
     records = []
-    for deadline in app.storage.list_deadlines(upcoming=upcoming, now=now):
+    for deadline in app.existing_storage.list_deadlines(upcoming=upcoming, now=now):
         record = deadline.to_dict()
         record["alert_id"] = deadline.alert_id
         record["item_title"] = deadline.item_title
@@ -80,7 +80,7 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
         )
     topics = [topic] if topic else [None, *known]
     series = {
-        (name or "all alerts"): app.storage.daily_index(topic=name, start=start, end=end)
+        (name or "all alerts"): app.existing_storage.daily_index(topic=name, start=start, end=end)
         for name in topics
     }
     click.echo(render_trend_text(series, bars=bars), nl=False)
@@ -118,7 +118,7 @@ def digest(app: App, day: str | None, out: Path | None, email: bool) -> None:
     now = datetime.now(UTC)
     chosen = parse_cli_date(day, "--date") or default_day(now, settings)
     data = build_digest_data(
-        app.storage,
+        app.existing_storage,
         day=chosen,
         settings=settings,
         now=now,

@@ -15,7 +15,7 @@ from monitor.models import iso
 
 
 def gather_status(app: App, now: datetime) -> dict[str, Any]:
-    storage = app.storage
+    storage = app.existing_storage
     feeds = storage.list_feeds()
     by_status = Counter(feed.status.value for feed in feeds if feed.enabled)
     last = storage.last_poll()

@@ -33,7 +33,13 @@ from monitor.models import (
 )
 from monitor.storage import feeds as feed_rows
 from monitor.storage import history, ingest, query
-from monitor.storage.engine import SQLITE_BEGIN, build_engine, masked, upgrade_to_head
+from monitor.storage.engine import (
+    SQLITE_BEGIN,
+    build_engine,
+    masked,
+    sqlite_file,
+    upgrade_to_head,
+)
 from monitor.storage.errors import StorageError, UnknownFeedError
 from monitor.storage.tables import DigestRow, digests
 from monitor.storage.upsert import insert_for
@@ -384,6 +390,19 @@ class Storage:
             return conn.execute(statement).first() is not None
 
 
-def open_storage(url: str = "sqlite:///monitor.db") -> Storage:
-    """Open the database at ``url`` and migrate it to the latest schema."""
+def open_storage(url: str = "sqlite:///monitor.db", *, create: bool = True) -> Storage:
+    """Open the database at ``url`` and migrate it to the latest schema.
+
+    With ``create=False`` a SQLite file must exist already: a command that only
+    reads the history reports a mistyped path instead of making an empty database.
+    """
+    if not create:
+        try:
+            path = sqlite_file(url)
+        except (SQLAlchemyError, ValueError):
+            path = None  # Storage says what is wrong with the URL
+        if path is not None and not path.exists():
+            raise StorageError(
+                masked(url), "no such database (`monitor run` makes it; is the path right?)"
+            )
     return Storage.open(url)

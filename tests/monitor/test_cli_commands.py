@@ -232,3 +232,14 @@ def test_a_filter_naming_nothing_the_rules_define_is_an_error(
 def test_a_known_filter_with_no_alerts_is_an_empty_list(config: Path) -> None:
     result = invoke(config, "alerts", "--indicator", "barricade", "--until", "2000-01-01")
     assert result.exit_code == 0 and "No alerts match." in result.stderr
+
+
+@pytest.mark.parametrize("command", [["alerts"], ["alert", "1"], ["deadlines"], ["status"]])
+def test_reading_a_database_that_is_not_there_is_an_error(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "typo" / "m.db"
+    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{missing}", *command])
+    assert result.exit_code == 1
+    assert f"{missing}: no such database" in result.stderr
+    assert not missing.parent.exists()
