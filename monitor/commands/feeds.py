@@ -15,7 +15,7 @@ from monitor.errors import ConfigError
 from monitor.feedurl import normalise_feed_url
 from monitor.models import FeedSpec
 from monitor.output import Column, write_records
-from monitor.settings import parse_duration
+from monitor.settings import FeedConfig
 
 
 @click.group()
@@ -72,15 +72,31 @@ def add_feed(
       monitor feeds add https://balkaninsight.com/feed/ --name "Balkan Insight"
       monitor feeds add ./seeds/feed.xml --interval 1h
     """
+    from pydantic import ValidationError
+
+    location = normalise_feed_url(url)
     try:
-        seconds = parse_duration(interval) if interval is not None else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--interval") from exc
-    spec = FeedSpec(
-        url=normalise_feed_url(url), name=name, interval=seconds, weight=weight, lang=lang
-    )
+        # Checked as a feed in the config file is.
+        spec = FeedConfig(
+            url=location, name=name, interval=interval, weight=weight, lang=lang
+        ).spec()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if field == "lang":
+            message = f"{lang!r} is not a language code such as en, sr or sq"
+        raise click.BadParameter(message, param_hint=f"--{field}" if field else None) from exc
     feed = app.storage.add_feed(spec, app.settings.default_interval)
-    click.echo(f"Added {feed.url} (every {feed.interval} s).")
+    click.echo(f"Added {feed.url} (every {_every(feed.interval)}).")
+
+
+def _every(seconds: int) -> str:
+    """An interval as people write it: 90s, 15m, 2h, 1d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 @feeds.command("remove")

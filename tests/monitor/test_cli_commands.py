@@ -243,3 +243,14 @@ def test_reading_a_database_that_is_not_there_is_an_error(
     assert result.exit_code == 1
     assert f"{missing}: no such database" in result.stderr
     assert not missing.parent.exists()
+
+
+def test_feeds_add_checks_its_options_as_the_config_file_does(tmp_path: Path) -> None:
+    db = ["--db", f"sqlite:///{tmp_path / 'f.db'}", "feeds", "add", "https://x.example/rss"]
+    bad_lang = CliRunner().invoke(cli, [*db, "--lang", "english"])
+    assert bad_lang.exit_code == 2
+    assert "--lang: 'english' is not a language code such as en, sr or sq" in bad_lang.stderr
+    bad_interval = CliRunner().invoke(cli, [*db, "--interval", "0"])
+    assert bad_interval.exit_code == 2 and "a duration must be positive" in bad_interval.stderr
+    added = CliRunner().invoke(cli, [*db, "--lang", "sr", "--interval", "2h"])
+    assert added.exit_code == 0 and "(every 2h)" in added.stdout
