@@ -104,22 +104,24 @@ def _every(seconds: int) -> str:
 @handles_errors
 @pass_app
 def remove_feed(app: App, url: str) -> None:
-    """Stop polling a feed; its items and alerts stay in the history.
+    """Stop polling a feed added with `feeds add` or `feeds import`; its items and alerts
+    stay in the history. A feed listed in the config file is removed there.
 
     \b
     Example:
       monitor feeds remove https://balkaninsight.com/feed/
     """
     target = normalise_feed_url(url, must_exist=False)
+    if any(spec.url == target for spec in app.settings.feed_specs()):
+        # Every command starts by adding the configured feeds: removing one here would
+        # last until the next command.
+        raise click.ClickException(
+            f"{target} is listed in {app.settings.source}: delete it there, or set "
+            "enabled = false on it"
+        )
     if not app.storage.remove_feed(target):
         raise click.ClickException(f"{url}: no such feed (see monitor feeds list)")
-    if any(spec.url == target for spec in app.settings.feed_specs()):
-        click.echo(
-            f"Removed {target}; it is listed in {app.settings.source} and comes back at the "
-            "next start unless you delete it there.",
-        )
-    else:
-        click.echo(f"Removed {target}.")
+    click.echo(f"Removed {target}.")
 
 
 @feeds.command("import")

@@ -188,6 +188,11 @@ def test_feeds_add_remove_export_import(config: Path, tmp_path: Path) -> None:
     assert web in listing and local.as_uri() not in listing
     assert "Removed" in ok(invoke(config, "feeds", "remove", web))
     assert invoke(config, "feeds", "remove", "https://nowhere.example/rss").exit_code == 1
+    # A feed of the config file comes back with every command: it is removed there.
+    configured = invoke(config, "feeds", "remove", str(paths.seeds_dir() / "feed.xml"))
+    assert configured.exit_code == 1 and f"listed in {config}" in configured.stderr
+    listing = json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
+    assert (paths.seeds_dir() / "feed.xml").as_uri() in {f["url"] for f in listing}
 
 
 def test_indicators_list_and_test(config: Path) -> None:
