@@ -78,6 +78,9 @@ def _describe(exc: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
+_BACKENDS = ("sqlite", "postgresql")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -89,7 +92,13 @@ class Storage:
         try:
             self.url = masked(url)
         except (SQLAlchemyError, ValueError) as exc:
-            raise StorageError("<unparsable database URL>", _describe(exc)) from exc
+            hint = f"; for a SQLite file write sqlite:///{url}" if "://" not in url else ""
+            raise StorageError("<unparsable database URL>", _describe(exc) + hint) from exc
+        backend = url.split("://", 1)[0].split("+", 1)[0].lower()
+        if backend not in _BACKENDS:
+            raise StorageError(
+                self.url, f"unsupported database {backend!r}: use sqlite:/// or postgresql://"
+            )
         try:
             self._engine = build_engine(url)
         except (SQLAlchemyError, ValueError, ImportError) as exc:

@@ -114,8 +114,13 @@ def test_messages_are_one_line_and_bad_urls_are_storage_errors() -> None:
     with pytest.raises(StorageError, match="unparsable") as caught:
         open_storage("not a url at all")
     assert "\n" not in str(caught.value)
-    with pytest.raises(StorageError, match=r"nosuchdriver"):
+    with pytest.raises(StorageError, match=r"unsupported database 'nosuchdriver'"):
         open_storage("nosuchdriver://host/db")
+    with pytest.raises(StorageError, match=r"unsupported database 'mysql': use sqlite"):
+        open_storage("mysql://user@host/db")
+    # A path where a URL belongs: the message shows the URL it should have been.
+    with pytest.raises(StorageError, match=r"write sqlite:////var/lib/monitor\.db"):
+        open_storage("/var/lib/monitor.db")
 
 
 def test_a_corrupt_sqlite_file_is_a_storage_error_naming_it(tmp_path: Path) -> None:
