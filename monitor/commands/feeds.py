@@ -75,6 +75,7 @@ def add_feed(
     from pydantic import ValidationError
 
     location = normalise_feed_url(url)
+    _not_in_config(app, location, "change it there")
     try:
         # Checked as a feed in the config file is.
         spec = FeedConfig(
@@ -87,8 +88,19 @@ def add_feed(
         if field == "lang":
             message = f"{lang!r} is not a language code such as en, sr or sq"
         raise click.BadParameter(message, param_hint=f"--{field}" if field else None) from exc
+    known = app.storage.get_feed(location) is not None
     feed = app.storage.add_feed(spec, app.settings.default_interval)
-    click.echo(f"Added {feed.url} (every {_every(feed.interval)}).")
+    click.echo(f"{'Updated' if known else 'Added'} {feed.url} (every {_every(feed.interval)}).")
+
+
+def _not_in_config(app: App, url: str, what_to_do: str) -> None:
+    """Refuse to change by command a feed the config file lists.
+
+    Every command starts by adding the configured feeds as configured: a change
+    made here would last until the next command.
+    """
+    if any(spec.url == url for spec in app.settings.feed_specs()):
+        raise click.ClickException(f"{url} is listed in {app.settings.source}: {what_to_do}")
 
 
 def _every(seconds: int) -> str:
@@ -112,13 +124,7 @@ def remove_feed(app: App, url: str) -> None:
       monitor feeds remove https://balkaninsight.com/feed/
     """
     target = normalise_feed_url(url, must_exist=False)
-    if any(spec.url == target for spec in app.settings.feed_specs()):
-        # Every command starts by adding the configured feeds: removing one here would
-        # last until the next command.
-        raise click.ClickException(
-            f"{target} is listed in {app.settings.source}: delete it there, or set "
-            "enabled = false on it"
-        )
+    _not_in_config(app, target, "delete it there, or set enabled = false on it")
     if not app.storage.remove_feed(target):
         raise click.ClickException(f"{url}: no such feed (see monitor feeds list)")
     click.echo(f"Removed {target}.")

@@ -193,6 +193,15 @@ def test_feeds_add_remove_export_import(config: Path, tmp_path: Path) -> None:
     assert configured.exit_code == 1 and f"listed in {config}" in configured.stderr
     listing = json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
     assert (paths.seeds_dir() / "feed.xml").as_uri() in {f["url"] for f in listing}
+    renamed = invoke(config, "feeds", "add", str(paths.seeds_dir() / "feed.xml"), "--name", "X")
+    assert renamed.exit_code == 1 and "change it there" in renamed.stderr
+    # Scheme and host are case-blind: the same feed is not added twice.
+    ok(invoke(config, "feeds", "add", "https://news.example/Feed.xml"))
+    again = ok(invoke(config, "feeds", "add", "HTTPS://NEWS.Example/Feed.xml", "--name", "Same"))
+    assert again.startswith("Updated https://news.example/Feed.xml")
+    listing = json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
+    assert [f["name"] for f in listing if "news.example" in f["url"].lower()] == ["Same"]
+    ok(invoke(config, "feeds", "remove", "https://news.example/Feed.xml"))
 
 
 def test_indicators_list_and_test(config: Path) -> None:
