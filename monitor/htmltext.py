@@ -43,6 +43,11 @@ _TAG = re.compile(r"<[A-Za-z/!?]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
+def is_markup(text: str) -> bool:
+    """Whether ``text`` is HTML (it opens with a tag) rather than plain text."""
+    return text.lstrip().startswith("<") and _TAG.search(text) is not None
+
+
 def html_to_text(html_source: str) -> str:
     """Return the readable text of an HTML fragment or page."""
     if not html_source:

@@ -48,18 +48,35 @@ def explain(
       monitor explain --published 2022-11-22 article.txt
       curl -s https://example.org/story.txt | monitor explain --format json -
     """
+    from monitor.htmltext import html_to_text, is_markup
+
     day = parse_cli_date(published, "--published")
     when = datetime.combine(day, time(12, 0), UTC) if day else datetime.now(UTC)
+    body = source.read()
+    if is_markup(body):  # a saved web page: its text, as a poll would read it
+        body = html_to_text(body)
+    if not body.strip() and not (title or "").strip():
+        raise click.ClickException(f"{getattr(source, 'name', '-')}: no text to explain")
+    engine = app.engine
+    languages = {lang for i in engine.indicators for lang in i.summary().get("languages") or ()}
+    if lang is not None and lang not in languages:
+        click.echo(
+            f"Warning: no rule has terms in {lang!r} (they have {', '.join(sorted(languages))}): "
+            "only terms without a language can match.",
+            err=True,
+        )
     document = Document(
-        title=title or "", body=source.read(), published=when, lang=lang, source_weight=weight
+        title=title or "", body=body, published=when, lang=lang, source_weight=weight
     )
-    analysis = app.engine.analyze(document)
+    analysis = engine.analyze(document)
     if fmt == "json":
         data = analysis.to_dict()
         data["published"] = when.isoformat()
         data["text"] = analysis.text
         echo_json(data)
     else:
+        reference = "" if day else " (today: --published not given)"
+        click.echo(f"Published: {when.date().isoformat()}{reference}")
         click.echo(render_analysis_text(analysis, color=sys.stdout.isatty()))
 
 

@@ -132,6 +132,25 @@ def test_explain_text_and_json() -> None:
     assert "Score contributions:" in text and "[[" in text and "casualties (event" in text
 
 
+def test_explain_says_its_reference_date_and_reads_a_saved_page_as_text() -> None:
+    config = paths.config_dir() / "monitor.toml"
+    sentence = "Police arrested five people in Zvečan on Monday."
+    page = f"<!doctype html><html><body><script>x()</script><p>{sentence}</p></body></html>"
+    dated = ok(invoke(config, "explain", "--published", "2023-05-29", "-", stdin=page))
+    assert dated.startswith("Published: 2023-05-29\n")
+    assert "police_operation" in dated and "<p>" not in dated and "x()" not in dated
+    undated = ok(invoke(config, "explain", "-", stdin=sentence))
+    assert "(today: --published not given)" in undated.splitlines()[0]
+
+
+def test_explain_refuses_an_empty_text_and_warns_of_a_language_without_terms() -> None:
+    config = paths.config_dir() / "monitor.toml"
+    empty = invoke(config, "explain", "-", stdin="  \n")
+    assert empty.exit_code == 1 and "no text to explain" in empty.stderr
+    foreign = invoke(config, "explain", "--lang", "fr", "-", stdin="La police a arrêté cinq.")
+    assert foreign.exit_code == 0 and "no rule has terms in 'fr'" in foreign.stderr
+
+
 def test_explain_a_missing_file_is_one_line() -> None:
     result = invoke(paths.config_dir() / "monitor.toml", "explain", "/no/such/article.txt")
     assert result.exit_code == 2
