@@ -35,12 +35,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.feedfarm import BODIES
+from bench.feedfarm import BODIES, build_feeds
 from bench.proctree import Measured, run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -342,6 +343,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="interpreter with reader installed (default: $READER_PYTHON, else this one)",
     )
     parser.add_argument("--no-reader", action="store_true", help="measure monitor only")
+    parser.add_argument(
+        "--no-feedparser", action="store_true", help="skip timing feedparser alone on the bodies"
+    )
     parser.add_argument("--no-monitor", action="store_true", help="measure reader only")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per run")
     parser.add_argument("--keep", action="store_true", help="keep the databases and configs")
@@ -378,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(_header(args, version, workdir if args.keep else None, load_at_start))
+    parse_seconds = None if args.no_feedparser else feedparser_seconds(args)
+    print(_header(args, version, workdir if args.keep else None, load_at_start, parse_seconds))
     print(render_table(results))
     checks = check_targets(results)
     if checks:
@@ -397,8 +402,26 @@ def _load() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
+def feedparser_seconds(args: argparse.Namespace) -> float:
+    """CPU seconds ``feedparser.parse`` takes for the bodies served (one core, default
+    options): the size of the benchmark's work, beside the reference figures."""
+    import feedparser
+
+    bodies = [
+        feed.body for feed in build_feeds(args.feeds, args.items, seed=args.seed, body=args.body)
+    ]
+    started = time.process_time()
+    for body in bodies:
+        feedparser.parse(body)
+    return time.process_time() - started
+
+
 def _header(
-    args: argparse.Namespace, version: str | None, kept: Path | None, load_at_start: float
+    args: argparse.Namespace,
+    version: str | None,
+    kept: Path | None,
+    load_at_start: float,
+    parse_seconds: float | None,
 ) -> str:
     load = _load()
     lines = [
@@ -412,6 +435,8 @@ def _header(
         f"{os.cpu_count()} CPUs; load average {load_at_start:.2f} at the start, "
         f"{load:.2f} at the end.",
     ]
+    if parse_seconds is not None:
+        lines.append(f"feedparser alone parses these bodies in {parse_seconds:.1f} s of one core.")
     if load_at_start > 0.5:
         lines.append(
             "The machine was busy when the benchmark started: other work slows the wall-clock "

@@ -120,6 +120,8 @@ def check_known_ids(app: App, *, indicator: str | None, topic: str | None) -> No
     Called when a filter found nothing: a typo ("Barricade", "kosovo") would
     otherwise look like a quiet history. Rules that cannot be loaded say nothing.
     """
+    if indicator is None and topic is None:
+        return  # (and the rules' modules stay unloaded)
     from indicators.loader import load_indicators
     from indicators.topics import Gazetteer
 
