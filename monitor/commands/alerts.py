@@ -37,7 +37,7 @@ TABLE_COLUMNS = (
     Column("ID", lambda r: r["id"], 7),
     Column("SCORE", lambda r: r["score"], 5),
     Column("LEVEL", lambda r: r["level"], 8),
-    Column("CREATED", lambda r: (r["created_at"] or "")[:16].replace("T", " "), 16),
+    Column("CREATED UTC", lambda r: (r["created_at"] or "")[:16].replace("T", " "), 16),
     Column("EVENTS", _events, 40),
     Column("TITLE", lambda r: r["item"]["title"]),
     Column("FEED", lambda r: r["item"]["feed_name"] or r["item"]["feed_url"], 24),
@@ -133,6 +133,10 @@ def alerts(
     write_records(stream, records, fmt, CSV_COLUMNS if fmt == "csv" else TABLE_COLUMNS)
     if fmt == "table" and not records:
         click.echo("No alerts match.", err=True)
+    elif fmt == "table" and limit and len(records) == limit:
+        total = app.existing_storage.count_alerts(query)
+        if total > limit:
+            click.echo(f"Showing {limit} of {total:,}; --limit 0 shows all.", err=True)
 
 
 @click.command()

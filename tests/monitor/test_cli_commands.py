@@ -287,3 +287,11 @@ def test_feeds_add_checks_its_options_as_the_config_file_does(tmp_path: Path) ->
     assert bad_interval.exit_code == 2 and "a duration must be positive" in bad_interval.stderr
     added = CliRunner().invoke(cli, [*db, "--lang", "sr", "--interval", "2h"])
     assert added.exit_code == 0 and "(every 2h)" in added.stdout
+
+
+def test_a_table_cut_by_the_limit_says_how_many_there_are(config: Path) -> None:
+    cut = invoke(config, "alerts", "--limit", "2")
+    assert cut.exit_code == 0 and "Showing 2 of 5; --limit 0 shows all." in cut.stderr
+    assert "CREATED UTC" in cut.stdout
+    whole = invoke(config, "alerts", "--limit", "5")
+    assert "Showing" not in whole.stderr
