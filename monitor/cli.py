@@ -40,10 +40,21 @@ def cli(
       monitor alerts --since 24h         what fired in the last day
       monitor explain article.txt        why a text scores what it scores
     """
-    level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(debug=debug, verbose=verbose)
     ctx.obj = Context(config, db, debug)
     ctx.call_on_close(ctx.obj.close)
+
+
+# Libraries whose INFO lines (each job added, each request) are noise beside ours.
+CHATTY_LIBRARIES = ("apscheduler", "httpx", "httpcore")
+
+
+def configure_logging(*, debug: bool, verbose: bool) -> None:
+    """Warnings by default; -v adds our INFO lines (one per poll); --debug everything."""
+    level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.WARNING)
 
 
 def main() -> None:

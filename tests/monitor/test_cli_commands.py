@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -295,3 +296,32 @@ def test_a_table_cut_by_the_limit_says_how_many_there_are(config: Path) -> None:
     assert "CREATED UTC" in cut.stdout
     whole = invoke(config, "alerts", "--limit", "5")
     assert "Showing" not in whole.stderr
+
+
+def test_verbose_shows_our_poll_lines_but_not_the_libraries_chatter(config: Path) -> None:
+    # A real process: pytest's own logging setup would hide what the command sets up.
+    env = {**os.environ, "HTTP_PROXY": "", "http_proxy": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), "-v", "run", "--once", "--all"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "monitor.poll poll feed=" in done.stderr
+
+
+def test_library_loggers_speak_only_with_debug() -> None:
+    from monitor.cli import CHATTY_LIBRARIES, configure_logging
+
+    loggers = [logging.getLogger(name) for name in CHATTY_LIBRARIES]
+    before = [logger.level for logger in loggers]
+    try:
+        configure_logging(debug=False, verbose=True)
+        assert all(logger.level == logging.WARNING for logger in loggers)
+        configure_logging(debug=True, verbose=False)
+        assert all(logger.level == logging.NOTSET for logger in loggers)
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)
