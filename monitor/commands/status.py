@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from monitor.app import App
+from monitor.commands.alerts import LEVELS
 from monitor.commands.common import echo_json, handles_errors, pass_app
 from monitor.daemon_lock import daemon_holder, sqlite_path
 from monitor.models import iso
@@ -74,15 +75,19 @@ def status(app: App, fmt: str) -> None:
     click.echo(f"Database: {data['database']}")
     click.echo(f"Daemon:   {state}")
     click.echo(
-        f"Feeds:    {feeds['enabled']} polled: {feeds['ok']} ok, {feeds['failing']} failing, "
+        f"Feeds:    {feeds['enabled']} enabled: {feeds['ok']} ok, {feeds['failing']} failing, "
         f"{feeds['backoff']} in backoff, {feeds['gone']} gone, {feeds['new']} never polled"
     )
     if last is None:
         click.echo("Last poll: never")
     else:
         outcome = "failed" if last["error"] else f"HTTP {last['http_status'] or 'ok'}"
-        click.echo(f"Last poll: {last['finished_at']} ({last['feed_url']}, {outcome})")
-    levels = ", ".join(f"{count} {level}" for level, count in alerts.items() if count) or "none"
+        finished = datetime.fromisoformat(last["finished_at"]).strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(f"Last poll: {finished} ({last['feed_url']}, {outcome})")
+    highest_first = sorted(
+        alerts.items(), key=lambda item: -LEVELS.index(item[0]) if item[0] in LEVELS else 1
+    )
+    levels = ", ".join(f"{count} {level}" for level, count in highest_first if count) or "none"
     click.echo(f"Alerts in the last 24 h: {levels}")
     totals = data["totals"]
     click.echo(f"Stored:   {totals['items']} items, {totals['alerts']} alerts")

@@ -167,6 +167,14 @@ def test_deadlines_trend_status(config: Path) -> None:
     status = json.loads(ok(invoke(config, "status", "--format", "json")))
     assert status["daemon"]["running"] is False
     assert status["feeds"]["ok"] == 1 and status["totals"]["alerts"] == 5
+    text = ok(invoke(config, "status")).splitlines()
+    assert text[2].startswith("Feeds:    1 enabled: 1 ok")
+    assert text[3].startswith("Last poll: 20") and text[3][27:31] == " UTC"
+    levels = text[4].removeprefix("Alerts in the last 24 h: ").split(", ")
+    order = ["critical", "warning", "watch", "info"]
+    assert [order.index(part.split()[1]) for part in levels] == sorted(
+        order.index(part.split()[1]) for part in levels
+    )
 
 
 def test_digest_by_hand(config: Path, tmp_path: Path) -> None:
