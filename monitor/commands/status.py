@@ -82,8 +82,9 @@ def status(app: App, fmt: str) -> None:
         click.echo("Last poll: never")
     else:
         outcome = "failed" if last["error"] else f"HTTP {last['http_status'] or 'ok'}"
-        finished = datetime.fromisoformat(last["finished_at"]).strftime("%Y-%m-%d %H:%M UTC")
-        click.echo(f"Last poll: {finished} ({last['feed_url']}, {outcome})")
+        finished = datetime.fromisoformat(last["finished_at"]).astimezone(UTC)
+        finished_text = finished.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(f"Last poll: {finished_text} ({last['feed_url']}, {outcome})")
     highest_first = sorted(
         alerts.items(), key=lambda item: -LEVELS.index(item[0]) if item[0] in LEVELS else 1
     )
