@@ -142,3 +142,8 @@ def _refuse_unknown(value: str, known: list[str], option: str, kind: str) -> Non
         raise click.BadParameter(
             f"no {kind} {value!r}; the rules define {', '.join(known)}", param_hint=option
         )
+
+
+def feed_error(error: str, url: str) -> str:
+    """A feed's error without the URL it starts with, for a line that names the feed."""
+    return error.removeprefix(f"{url}: ")

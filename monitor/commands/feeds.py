@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import click
 
 from monitor.app import App
-from monitor.commands.common import handles_errors, pass_app
+from monitor.commands.common import feed_error, handles_errors, pass_app
 from monitor.errors import ConfigError
 from monitor.feedurl import normalise_feed_url
 from monitor.models import FeedSpec
@@ -31,7 +31,11 @@ FEED_COLUMNS = (
     Column("FEED", lambda r: r["name"] or r["url"], 32),
     Column(
         "URL / LAST ERROR",
-        lambda r: r["last_error"] if r["status"] != "ok" and r["last_error"] else r["url"],
+        lambda r: (
+            feed_error(r["last_error"], r["url"])
+            if r["status"] != "ok" and r["last_error"]
+            else r["url"]
+        ),
     ),
 )
 

@@ -11,7 +11,7 @@ import click
 
 from monitor.app import App
 from monitor.commands.alerts import LEVELS
-from monitor.commands.common import handles_errors, pass_app, stderr_is_terminal
+from monitor.commands.common import feed_error, handles_errors, pass_app, stderr_is_terminal
 from monitor.textsafe import single_line
 
 if TYPE_CHECKING:
@@ -85,7 +85,8 @@ def _print_summary(app: App, report: PollReport) -> None:
     if failed:
         click.echo("Failed feeds (retried later, with backoff):")
         for outcome in sorted(failed, key=lambda o: o.url):
-            click.echo(f"  {_feed_label(outcome)}: {single_line(outcome.error, max_length=160)}")
+            error = feed_error(outcome.error or "", outcome.url)
+            click.echo(f"  {_feed_label(outcome)}: {single_line(error, max_length=160)}")
     _print_new_alerts(app, report.started_at)
 
 
