@@ -93,7 +93,8 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Write it here: a folder (dated .html and .txt), a .html or a .txt file.",
+    help="Write it here: a folder (dated .html and .txt), a .html file (and the .txt of "
+    "the same name beside it), or a .txt file.",
 )
 @click.option("--email", is_flag=True, help="Send it with the [digest.email] settings.")
 @handles_errors
