@@ -561,7 +561,10 @@ def parse_cache_max_age(value: str | None) -> int | None:
         name, _, argument = directive.strip().partition("=")
         if name.strip().lower() == "max-age":
             argument = argument.strip().strip('"')
-            return int(argument) if argument.isdigit() else None
+            if not argument.isdigit():
+                return None
+            # Bounded like Retry-After: the figure only ever delays a poll.
+            return min(int(argument), int(MAX_RETRY_AFTER.total_seconds()))
     return None
 
 

@@ -68,7 +68,9 @@ def decide(
     """The feed's health after a poll that ended as ``kind``."""
     regular = timedelta(seconds=interval * (1 + policy.jitter * rng.random()))
     if kind is PollKind.OK:
-        wait = max(regular, timedelta(seconds=max_age or 0))
+        # A lower bound, but no longer than the backoff cap: a news feed that says
+        # "max-age: a year" is still looked at daily.
+        wait = max(regular, timedelta(seconds=min(max_age or 0, policy.cap)))
         return Decision(FeedStatus.OK, now + wait, None, 0)
 
     failures = error_count + 1

@@ -576,6 +576,7 @@ def test_parse_retry_after_needs_an_aware_now() -> None:
         ("no-cache", None),
         ("max-age=-1", None),
         ("max-age=soon", None),
+        ("max-age=99999999999999999999", 30 * 86400),  # bounded like Retry-After
         (None, None),
     ],
 )

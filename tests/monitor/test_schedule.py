@@ -37,6 +37,13 @@ def test_max_age_is_a_lower_bound() -> None:
     assert run(PollKind.OK, max_age=7200).next_poll_at == NOW + timedelta(seconds=7200)
 
 
+def test_max_age_waits_no_longer_than_the_backoff_cap() -> None:
+    # "max-age: a year", or a figure too large for a date: the feed is still polled daily.
+    for max_age in (31_536_000, 99_999_999_999_999):
+        decision = run(PollKind.OK, max_age=max_age)
+        assert decision.next_poll_at == NOW + timedelta(seconds=POLICY.cap)
+
+
 def test_first_failure_is_failing_then_backoff_grows_to_the_cap() -> None:
     first = run(PollKind.FAILED)
     assert first.status is FeedStatus.FAILING
