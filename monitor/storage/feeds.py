@@ -134,9 +134,10 @@ def _due_order() -> tuple[Any, ...]:
 
 
 def next_due_at(conn: Connection) -> datetime | None:
-    """When the first enabled feed becomes due (by its interval and its backoff), if any."""
+    """When the first enabled feed becomes due (by its interval and its backoff) and free
+    (its lease, held by another daemon or left by a failed store, over), if any."""
     rows = conn.execute(
-        select(feeds.c.next_poll_at, feeds.c.backoff_until).where(
+        select(feeds.c.next_poll_at, feeds.c.backoff_until, feeds.c.lease_until).where(
             feeds.c.enabled.is_(True), feeds.c.removed.is_(False)
         )
     )

@@ -160,6 +160,13 @@ def test_next_due_at_follows_intervals_and_backoff(storage: Storage) -> None:
     assert storage.next_due_at() == T0 + timedelta(hours=1)
 
 
+def test_a_feed_leased_elsewhere_is_due_when_its_lease_ends(storage: Storage) -> None:
+    # Another daemon holds it: waking before the lease ends finds nothing to claim.
+    add_feeds(storage, FEED)
+    assert storage.claim_due_feeds("other", T0, lease_seconds=600, limit=None)
+    assert storage.next_due_at() == T0 + timedelta(seconds=600)
+
+
 def test_claims_exclude_other_owners_until_recorded_released_or_expired(storage: Storage) -> None:
     add_feeds(storage, FEED, OTHER, THIRD)
     first = storage.claim_due_feeds("a", T0, lease_seconds=60, limit=2)
