@@ -229,28 +229,23 @@ class ProcessPool:
     def _feed(self) -> None:
         # Started at once, so the child loads while the first jobs are on their way.
         child = self._start()
-        sent: deque[Future[Any]] = deque()  # jobs the child has, oldest first
+        sent: deque[tuple[Future[Any], bytes]] = deque()  # jobs the child has, oldest first
+        # Jobs a dead child held but had not started: sent again to its successor.
+        again: deque[tuple[Future[Any], bytes]] = deque()
         try:
             while True:
                 # The next job waits in the child's pipe while it works on one, so the
                 # child never idles while this process is too busy to hand it one.
                 while len(sent) < _AHEAD:
-                    item = self._jobs.take(block=not sent)
-                    if item is None:  # closed, or (while the child works) none waiting
+                    job = again.popleft() if again else self._next_job(block=not sent)
+                    if job is None:  # closed, or (while the child works) none waiting
                         break
-                    future, job = item
-                    if not future.set_running_or_notify_cancel():
-                        continue
-                    try:
-                        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-                    except Exception as exc:
-                        future.set_exception(WorkerError(f"cannot send the job: {exc}"))
-                        continue
+                    future, data = job
                     child = child or self._start()
                     if child is None:
                         future.set_exception(WorkerError(f"cannot start a {self._module} process"))
                         continue
-                    sent.append(future)
+                    sent.append(job)
                     if not _send(child, data):
                         break  # the child died: reading its answer says so
                 if not sent:
@@ -260,14 +255,31 @@ class ProcessPool:
                 if answer is None:
                     code = _stop(child)
                     child = None
-                    message = f"the {self._module} process exited with status {code}"
-                    while sent:
-                        sent.popleft().set_exception(WorkerError(message))
+                    # The job it was working on fails (it may be what killed it); the
+                    # ones waiting in its pipe go to the next child.
+                    failed, _ = sent.popleft()
+                    failed.set_exception(
+                        WorkerError(f"the {self._module} process exited with status {code}")
+                    )
+                    again.extendleft(reversed(sent))
+                    sent.clear()
                     continue
-                _resolve(sent.popleft(), answer)
+                _resolve(sent.popleft()[0], answer)
         finally:
             if child is not None:
                 _stop(child)
+
+    def _next_job(self, *, block: bool) -> tuple[Future[Any], bytes] | None:
+        """The next job from the queue, pickled; None when there is none (or it closed)."""
+        while (item := self._jobs.take(block=block)) is not None:
+            future, job = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                return future, pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                future.set_exception(WorkerError(f"cannot send the job: {exc}"))
+        return None
 
 
 def _send(child: subprocess.Popen[bytes], data: bytes) -> bool:

@@ -52,6 +52,19 @@ def test_a_child_that_dies_fails_its_job_and_is_replaced(pool: ProcessPool) -> N
     assert [pool.submit(("double", n)).result(timeout=60) for n in range(4)] == [0, 2, 4, 6]
 
 
+def test_a_child_that_dies_fails_only_the_job_it_was_working_on() -> None:
+    # One child holds several jobs at once (the next ones wait in its pipe): when it
+    # dies, those it had not started go to its successor.
+    pool = ProcessPool(JOBS, [], 1)
+    try:
+        futures = [pool.submit(("die", None)), *(pool.submit(("double", n)) for n in range(6))]
+        with pytest.raises(WorkerError, match="exited with status 3"):
+            futures[0].result(timeout=60)
+        assert [f.result(timeout=60) for f in futures[1:]] == [0, 2, 4, 6, 8, 10]
+    finally:
+        pool.close()
+
+
 def test_what_a_job_prints_does_not_disturb_the_answers(pool: ProcessPool) -> None:
     assert pool.submit(("print", "hello")).result(timeout=60) == "hello"
     assert pool.submit(("double", 21)).result(timeout=60) == 42
