@@ -52,8 +52,11 @@ class App:
         return Engine.from_directory(self.settings.indicators_dir, self.settings.topics_dir)
 
     def sync_feeds(self) -> None:
-        """Add the configured feeds to the database (health and history are kept)."""
-        self.storage.upsert_feeds(self.settings.feed_specs(), self.settings.default_interval)
+        """Make the database's feeds what the config file lists (health and history are
+        kept; feeds added by command stay; a feed the file no longer lists is removed)."""
+        self.storage.upsert_feeds(
+            self.settings.feed_specs(), self.settings.default_interval, configured=True
+        )
 
     def fetch_policy(self) -> FetchPolicy:
         from monitor.fetch import FetchPolicy

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in ``migrations/versions`` (a test checks it): a database
 # there needs no migration, so opening it does not import Alembic at all.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 BUSY_TIMEOUT_MS = 30_000
 # Any constant works: it only has to be the same for every process migrating this database.
 _MIGRATION_LOCK = 7_413_001

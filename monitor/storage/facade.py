@@ -157,11 +157,22 @@ class Storage:
 
     @_wrapped
     def upsert_feeds(
-        self, specs: Iterable[FeedSpec], default_interval: int, *, now: datetime | None = None
+        self,
+        specs: Iterable[FeedSpec],
+        default_interval: int,
+        *,
+        now: datetime | None = None,
+        configured: bool = False,
     ) -> None:
-        """Insert new feeds, reconfigure known ones (un-removing them); health is kept."""
+        """Insert new feeds, reconfigure known ones (un-removing them); health is kept.
+
+        With ``configured``, ``specs`` is the config file's list: feeds it listed
+        before and no longer does are removed.
+        """
         with self._write() as conn:
-            feed_rows.upsert_many(conn, specs, default_interval, now or _now())
+            feed_rows.upsert_many(
+                conn, specs, default_interval, now or _now(), configured=configured
+            )
 
     @_wrapped
     def add_feed(

@@ -48,13 +48,23 @@ def _config_values(spec: FeedSpec, default_interval: int) -> dict[str, Any]:
     }
 
 
-def upsert(conn: Connection, spec: FeedSpec, default_interval: int, now: datetime) -> int:
+def upsert(
+    conn: Connection,
+    spec: FeedSpec,
+    default_interval: int,
+    now: datetime,
+    *,
+    configured: bool | None = None,
+) -> int:
     """Insert or reconfigure one feed; health is never reset. Returns the feed id.
 
+    ``configured`` records whether the config file lists it (None: unchanged).
     Safe when two daemons start at once: the insert skips a URL another
     transaction has just added, and the feed is then reconfigured like any other.
     """
     values = _config_values(spec, default_interval)
+    if configured is not None:
+        values["configured"] = configured
     existing = conn.execute(select(feeds.c.id).where(feeds.c.url == spec.url)).scalar()
     if existing is None:
         make_insert = insert_for(conn)
@@ -212,17 +222,27 @@ _CONFIGURED = (feeds.c.name, feeds.c.interval, feeds.c.weight, feeds.c.lang, fee
 
 
 def upsert_many(
-    conn: Connection, specs: Iterable[FeedSpec], default_interval: int, now: datetime
+    conn: Connection,
+    specs: Iterable[FeedSpec],
+    default_interval: int,
+    now: datetime,
+    *,
+    configured: bool = False,
 ) -> None:
     """:func:`upsert` for many feeds, writing only the ones that are new or changed.
 
     Every start syncs the configured feeds, usually unchanged: one read of the
-    stored configuration then replaces a statement or two per feed.
+    stored configuration then replaces a statement or two per feed. With
+    ``configured`` the specs are the config file's whole list: a feed it listed
+    before and lists no more is removed (items and alerts stay).
     """
+    specs = list(specs)
     stored = {
         row.url: row
         for row in conn.execute(
-            select(feeds.c.url, feeds.c.removed, feeds.c.removed_at, *_CONFIGURED)
+            select(
+                feeds.c.url, feeds.c.removed, feeds.c.removed_at, feeds.c.configured, *_CONFIGURED
+            )
         )
     }
     new: list[FeedSpec] = []
@@ -230,14 +250,29 @@ def upsert_many(
         row = stored.get(spec.url)
         if row is None:
             new.append(spec)
-        elif row.removed or row.removed_at is not None or _changed(row, spec, default_interval):
-            upsert(conn, spec, default_interval, now)
+        elif (
+            row.removed
+            or row.removed_at is not None
+            or (configured and not row.configured)
+            or _changed(row, spec, default_interval)
+        ):
+            upsert(conn, spec, default_interval, now, configured=configured or None)
+    if configured:
+        listed = {spec.url for spec in specs}
+        dropped = [url for url, row in stored.items() if row.configured and url not in listed]
+        if dropped:
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.url.in_(dropped))
+                .values(removed=True, removed_at=now, configured=False)
+            )
     if not new:
         return
     rows = [
         {
             "url": spec.url,
             **_config_values(spec, default_interval),
+            "configured": configured,
             "removed": False,
             "created_at": now,
             "status": FeedStatus.NEW.value,
@@ -249,7 +284,7 @@ def upsert_many(
     if inserted != len(rows):
         # Another process added some of them meanwhile: configure those like known feeds.
         for spec in new:
-            upsert(conn, spec, default_interval, now)
+            upsert(conn, spec, default_interval, now, configured=configured or None)
 
 
 def _changed(row: Row[Any], spec: FeedSpec, default_interval: int) -> bool:

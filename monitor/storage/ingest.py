@@ -490,9 +490,17 @@ def _update_feed(conn: Connection, record: PollRecord) -> int | None:
     if record.new_url and record.new_url != record.feed_url:
         taken = feed_id_for(conn, record.new_url)
         if taken is None:
-            values["url"] = record.new_url
+            # No longer the URL the config file lists (were it listed): the moved feed
+            # stays when the next start syncs the config.
+            values.update(url=record.new_url, configured=False)
         else:
-            # The feed moved to a URL we already poll: that row carries on, this one retires.
+            # The feed moved to a URL we already have: that row carries on (brought
+            # back if it had been removed), this one retires.
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.id == taken, feeds.c.removed.is_(True))
+                .values(removed=False, removed_at=None)
+            )
             values.update(removed=True, removed_at=record.finished_at)
     return conn.execute(_UPDATE_FEED_BY_URL, {"feed_url_": record.feed_url, **values}).scalar()
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -83,6 +84,9 @@ class FeedRow(TableBase, table=True):
     enabled: bool
     # Removing a feed keeps its items and alerts; adding it again brings it back.
     removed: bool
+    # Listed in the config file (rather than added by a command): removed from the
+    # database when the config file no longer lists it.
+    configured: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     status: str = Field(sa_type=String(16))

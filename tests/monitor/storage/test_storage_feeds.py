@@ -273,3 +273,39 @@ def test_feed_item_stats_read_one_index_per_feed(tmp_path: Path) -> None:
     assert len(searches) == 2, steps
     for step in searches:
         assert "COVERING INDEX ix_item_feeds_feed_id_first_seen_at (feed_id=?)" in step, steps
+
+
+def _active(storage: Storage) -> set[str]:
+    return {feed.url for feed in storage.list_feeds()}
+
+
+def test_the_config_files_list_is_what_is_polled_besides_feeds_added_by_command(
+    storage: Storage,
+) -> None:
+    storage.upsert_feeds([FeedSpec(url=FEED), FeedSpec(url=OTHER)], 900, now=T0, configured=True)
+    storage.add_feed(FeedSpec(url=THIRD), 900, now=T0)  # `monitor feeds add`
+    storage.record_poll(make_poll([make_item("Kept")], feed=OTHER))
+    # The user deletes OTHER from the config file.
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0 + timedelta(hours=1), configured=True)
+    assert _active(storage) == {FEED, THIRD}
+    assert storage.totals()["items"] == 1  # its history stays
+    # ... and lists it again: it comes back with its history and health.
+    storage.upsert_feeds([FeedSpec(url=FEED), FeedSpec(url=OTHER)], 900, configured=True)
+    assert _active(storage) == {FEED, OTHER, THIRD}
+    back = storage.get_feed(OTHER)
+    assert back is not None and back.items == 1 and back.status is FeedStatus.OK
+
+
+def test_a_configured_feed_that_moves_is_kept_at_its_new_url(storage: Storage) -> None:
+    moved = "https://moved.example.com/rss"
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True)
+    storage.record_poll(make_poll(feed=FEED, new_url=moved))
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True)
+    assert moved in _active(storage)
+
+
+def test_a_feed_that_moves_to_a_removed_feeds_url_brings_that_feed_back(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    assert storage.remove_feed(OTHER)
+    storage.record_poll(make_poll(feed=FEED, new_url=OTHER))
+    assert _active(storage) == {OTHER}
