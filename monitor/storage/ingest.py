@@ -46,7 +46,7 @@ from monitor.models import IngestItem, ItemKey, ItemState, PollRecord, PollSumma
 from monitor.storage import alert_rows
 from monitor.storage.alert_rows import StoredAlert
 from monitor.storage.bulk import insert_returning_ids
-from monitor.storage.keys import clean, clean_opt, normalize_link, trusted_guids
+from monitor.storage.keys import bounded_key, clean, clean_opt, normalize_link, trusted_guids
 from monitor.storage.tables import FeedRow, alerts, feeds, item_feeds, items, poll_runs
 from monitor.storage.upsert import insert_ignoring
 
@@ -200,7 +200,7 @@ class _Resolver:
 
 def _stored_form(key: ItemKey) -> ItemKey:
     # Compare keys as they are stored (see keys.clean).
-    return ItemKey(clean_opt(key.guid), clean_opt(key.link), clean(key.content_hash))
+    return ItemKey(bounded_key(clean_opt(key.guid)), clean_opt(key.link), clean(key.content_hash))
 
 
 def feed_id_for(conn: Connection, url: str) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -28,6 +29,22 @@ def clean_opt(text: str | None) -> str | None:
     return None if text is None else clean(text)
 
 
+# A GUID or link longer than this is kept as its start and a digest of the whole: both
+# are indexed, and PostgreSQL refuses index entries over about 2.7 kB (4 bytes a
+# character at worst: 577 characters stay under it).
+_KEY_PREFIX = 512
+_MAX_SEARCH_TEXT = 100_000  # characters: at most 400 kB
+
+
+def bounded_key(text: str | None) -> str | None:
+    """A GUID or normalised link as stored and compared: whole unless it is too long
+    for an index, then its start and a SHA-256 of all of it (still unique, still stable)."""
+    if text is None or len(text) <= _KEY_PREFIX + 65:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{text[:_KEY_PREFIX]}#{digest}"
+
+
 # Cached: a poll normalises each link several times (matching it, storing it), and feeds
 # repeat their links from poll to poll.
 @lru_cache(maxsize=8192)
@@ -47,11 +64,11 @@ def normalize_link(link: str | None) -> str | None:
         parts = urlsplit(link)
         port = parts.port
     except ValueError:
-        return link
+        return bounded_key(link)
     scheme = parts.scheme.lower()
     hostname = parts.hostname  # parsed anew at each access
     if scheme not in _DEFAULT_PORTS or not hostname:
-        return link
+        return bounded_key(link)
     host = hostname.lower()
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
@@ -63,7 +80,7 @@ def normalize_link(link: str | None) -> str | None:
             if not _TRACKING.match(k)
         ]
     )
-    return urlunsplit(("https", host, path, query, ""))
+    return bounded_key(urlunsplit(("https", host, path, query, "")))
 
 
 def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
@@ -78,7 +95,10 @@ def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
 def searchable(title: str, sentences: Iterable[str]) -> str:
     """What a search looks at (the title and each sentence once), folded as the rules
     fold text: "vucic" finds "Vučić" and "Вучић"."""
-    return clean(fold("\n".join([title, *dict.fromkeys(sentences)])))
+    text = clean(fold("\n".join([title, *dict.fromkeys(sentences)])))
+    # PostgreSQL's full-text vector of one value holds at most 1 MB; evidence is a
+    # few sentences, so only a hostile item ("sentences" of megabytes) is cut.
+    return text[:_MAX_SEARCH_TEXT]
 
 
 def search_words(text: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import timedelta
 
 import pytest
@@ -360,3 +362,22 @@ def test_a_large_poll_keeps_every_row_with_its_own_item(storage: Storage) -> Non
         assert set(alert.item.feeds) == ({FEED, OTHER} if n == 4 else {FEED})
         assert [a.id for a in storage.query_alerts(AlertQuery(search=f"Unit{n}"))] == [alert.id]
         assert [a.id for a in storage.query_alerts(AlertQuery(topic=f"topic-{n}"))] == [alert.id]
+
+
+def test_very_long_guids_links_and_evidence_are_stored_once(storage: Storage) -> None:
+    # Longer than PostgreSQL takes in an index entry, or in one full-text vector (random,
+    # so that compression does not make them fit).
+    rng = random.Random(7)
+    guid = "urn:" + "".join(rng.choices(string.ascii_letters, k=6000))
+    link = "https://news.example/" + "".join(rng.choices(string.ascii_letters, k=6000))
+    words = ("".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(140_000))
+    sentence = "shots fired " + " ".join(words)
+    item = make_item(
+        "Long", sentence, guid=guid, link=link, hits=[("shooting", Status.EVENT, sentence)]
+    )
+    add_feeds(storage)
+    first = storage.record_poll(make_poll([item]))
+    again = storage.record_poll(make_poll([item], at=T0 + timedelta(hours=1)))
+    assert (first.new_items, first.new_alerts) == (1, 1)
+    assert (again.new_items, again.updated_items, again.new_alerts) == (0, 0, 0)
+    assert len(storage.query_alerts(AlertQuery(search="shots fired"))) == 1
