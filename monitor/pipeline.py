@@ -525,6 +525,9 @@ class _DueFeeds:
         options = pipeline.options
         self._limit = None if ignore_interval else options.concurrency * BATCH_ROUNDS
         self._claimed: deque[Feed] = deque()
+        # Feeds handed out in this poll: one whose lease ran out while it waited for its
+        # host is still in hand, and must not be claimed (and fetched) a second time.
+        self._handed: set[int] = set()
         self._count = 0
         self._done = False
 
@@ -536,7 +539,9 @@ class _DueFeeds:
             self._claim()
         if not self._claimed:
             raise StopIteration
-        return self._claimed.popleft()
+        feed = self._claimed.popleft()
+        self._handed.add(feed.id)
+        return feed
 
     def unclaimed_leftovers(self) -> list[Feed]:
         """Feeds claimed but never handed out (the poll stopped first)."""
@@ -554,6 +559,7 @@ class _DueFeeds:
             ignore_interval=self._ignore_interval,
             lease_seconds=pipeline.options.lease_seconds,
             limit=self._limit,
+            exclude=self._handed,
         )
         # With ignore_interval, one pass: every feed was claimed at once.
         self._done = not feeds or self._limit is None

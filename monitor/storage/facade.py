@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -226,9 +226,11 @@ class Storage:
         ignore_interval: bool = False,
         lease_seconds: int = 300,
         limit: int | None = None,
+        exclude: Collection[int] = (),
     ) -> list[Feed]:
         """Due feeds leased to ``owner``; no other owner gets them until the lease
-        ends, :meth:`release_feed` or :meth:`record_poll`."""
+        ends, :meth:`release_feed` or :meth:`record_poll`. Feeds whose ids are in
+        ``exclude`` (the caller has them in hand, their leases maybe over) are skipped."""
         with self._write() as conn:
             return feed_rows.claim(
                 conn,
@@ -237,6 +239,7 @@ class Storage:
                 ignore_interval=ignore_interval,
                 lease_seconds=lease_seconds,
                 limit=limit,
+                exclude=exclude,
             )
 
     @_wrapped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -173,6 +173,7 @@ def claim(
     ignore_interval: bool,
     lease_seconds: int,
     limit: int | None,
+    exclude: Collection[int] = (),
 ) -> list[Feed]:
     """Lease due feeds to ``owner``: nobody else gets them until the lease ends or a
     poll is recorded. On PostgreSQL rows another claimer holds are skipped, not
@@ -180,6 +181,8 @@ def claim(
     # A feed leased to anyone, ``owner`` included, is still being polled: not claimable.
     free = or_(feeds.c.lease_until.is_(None), feeds.c.lease_until <= now)
     query = select(feeds.c.id).where(_due(now, ignore_interval), free).order_by(*_due_order())
+    if exclude:
+        query = query.where(feeds.c.id.not_in(list(exclude)))
     if limit is not None:
         query = query.limit(limit)
     if conn.dialect.name == "postgresql":

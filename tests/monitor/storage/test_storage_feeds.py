@@ -192,6 +192,15 @@ def test_claims_exclude_other_owners_until_recorded_released_or_expired(storage:
     assert {f.url for f in expired} == {FEED, OTHER, THIRD}
 
 
+def test_a_claim_skips_feeds_the_claimer_still_has_in_hand(storage: Storage) -> None:
+    add_feeds(storage, FEED, OTHER)
+    first = storage.claim_due_feeds("a", T0, lease_seconds=60, limit=1)
+    # Its lease ran out while it waited for its host: not claimed a second time.
+    later = T0 + timedelta(minutes=5)
+    again = storage.claim_due_feeds("a", later, lease_seconds=60, exclude={first[0].id})
+    assert [f.url for f in again] == [OTHER]
+
+
 def test_two_storages_never_claim_the_same_feed(db_url: str) -> None:
     urls = [f"https://feeds.example/{n}.xml" for n in range(40)]
     with open_storage(db_url) as setup:
