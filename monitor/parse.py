@@ -76,15 +76,18 @@ def parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = 
     head = text.lstrip()[:1]
     if head in ("{", "["):
         raise ParseError("JSON document, not a feed", url=url)
-    text = strip_doctype(text)
-    parsed = feedparser.parse(
-        _as_utf8_xml(text),
-        response_headers=_feedparser_headers(headers),
-        # Links inside bodies are dropped with the markup and html_to_text removes
-        # scripts itself: both passes would only cost time.
-        resolve_relative_uris=False,
-        sanitize_html=False,
-    )
+    text = _valid_character_references(strip_doctype(text))
+    try:
+        parsed = feedparser.parse(
+            _as_utf8_xml(text),
+            response_headers=_feedparser_headers(headers),
+            # Links inside bodies are dropped with the markup and html_to_text removes
+            # scripts itself: both passes would only cost time.
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except (ValueError, LookupError, OverflowError) as exc:  # UnicodeError is a ValueError
+        raise ParseError(f"the feed parser failed: {type(exc).__name__}: {exc}", url=url) from exc
     if not parsed.get("version") and not parsed.entries:
         if _looks_like_html(text):
             raise ParseError("HTML page, not a feed", url=url)
@@ -208,7 +211,7 @@ def content_hash(title: str, body: str) -> str:
     Changes in markup or spacing alone do not make an item look edited.
     """
     normal = unicodedata.normalize("NFC", f"{_one_line(title)}\n{_one_line(body)}")
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+    return hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- decoding -------------------------------------------------------------------------
@@ -393,6 +396,26 @@ def _doctype_end(text: str, pos: int) -> int:
             return pos + 1
         pos += 1
     return length  # unterminated: nothing after it can be trusted either
+
+
+# A numeric character reference: &#8212; or &#x2014;.
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,32})|([0-9]{1,32}));")
+
+
+def _valid_character_references(text: str) -> str:
+    """References to characters text cannot hold (a lone surrogate, NUL, beyond U+10FFFF)
+    as U+FFFD: feedparser's fallback parser fails on them, and no store takes them."""
+    if "&#" not in text:
+        return text
+
+    def checked(found: re.Match[str]) -> str:
+        hex_digits, digits = found.groups()
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return "&#xFFFD;"
+        return found.group()
+
+    return _CHARACTER_REFERENCE.sub(checked, text)
 
 
 def _as_utf8_xml(text: str) -> bytes:

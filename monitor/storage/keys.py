@@ -16,13 +16,17 @@ _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")  # letters and digits, as the FTS5 tokenizer splits
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def clean(text: str) -> str:
     """Feed text as every backend can store it.
 
-    PostgreSQL refuses NUL characters in text. They become U+FFFD, one
-    character for one, so evidence offsets into the text stay valid.
+    PostgreSQL refuses NUL characters in text, and no UTF-8 store takes a lone
+    surrogate. They become U+FFFD, one character for one, so evidence offsets
+    into the text stay valid.
     """
-    return text.replace("\x00", "\ufffd")
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def clean_opt(text: str | None) -> str | None:

@@ -349,3 +349,19 @@ def test_utf16_documents_are_recognised(codec: str) -> None:
     for content in (document, ("\ufeff".encode(codec)) + document):
         (item,) = parse_feed(content, url="https://x.example/").items
         assert item.title == CYRILLIC_TITLE
+
+
+@pytest.mark.parametrize(
+    "reference", ["&#xD800;", "&#56320;", "&#0;", "&#x110000;", "&#99999999999999999999;"]
+)
+def test_references_to_characters_text_cannot_hold_become_replacement_characters(
+    reference: str,
+) -> None:
+    # A lone surrogate, NUL, beyond U+10FFFF: feedparser's fallback parser failed on them.
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>A {reference} B</title><description>x {reference} y</description>"
+        "<guid>g1</guid></item></channel></rss>"
+    ).encode()
+    (item,) = parse_feed(body, url="https://example.org/feed", headers={}).items
+    assert item.title == "A \ufffd B" and "x \ufffd y" in item.body

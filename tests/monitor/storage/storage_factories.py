@@ -37,7 +37,7 @@ OTHER = "https://other.example.net/feed.xml"
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def make_analysis(

@@ -381,3 +381,18 @@ def test_very_long_guids_links_and_evidence_are_stored_once(storage: Storage) ->
     assert (first.new_items, first.new_alerts) == (1, 1)
     assert (again.new_items, again.updated_items, again.new_alerts) == (0, 0, 0)
     assert len(storage.query_alerts(AlertQuery(search="shots fired"))) == 1
+
+
+def test_lone_surrogates_are_stored_as_replacement_characters(storage: Storage) -> None:
+    sentence = "Shots \ud800 fired."
+    item = make_item(
+        "Bad \udfff title", sentence, guid="s1", hits=[("shooting", Status.EVENT, sentence)]
+    )
+    add_feeds(storage)
+    assert storage.record_poll(make_poll([item])).new_alerts == 1
+    [listed] = storage.query_alerts(AlertQuery())
+    alert = storage.get_alert(listed.id)
+    assert alert is not None and alert.item.text is not None
+    assert alert.item.title == "Bad \ufffd title"
+    evidence = alert.indicators[0].evidence[0]
+    assert alert.item.text[evidence.start : evidence.end] == "Shots \ufffd fired."
