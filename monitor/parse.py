@@ -399,7 +399,7 @@ def _doctype_end(text: str, pos: int) -> int:
 
 
 # A numeric character reference: &#8212; or &#x2014;.
-_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,32})|([0-9]{1,32}));")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 
 def _valid_character_references(text: str) -> str:
@@ -410,6 +410,8 @@ def _valid_character_references(text: str) -> str:
 
     def checked(found: re.Match[str]) -> str:
         hex_digits, digits = found.groups()
+        if len((hex_digits or digits).lstrip("0")) > 8:  # beyond U+10FFFF whatever they are
+            return "&#xFFFD;"
         code = int(hex_digits, 16) if hex_digits else int(digits)
         if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             return "&#xFFFD;"

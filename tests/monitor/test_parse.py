@@ -352,7 +352,15 @@ def test_utf16_documents_are_recognised(codec: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "reference", ["&#xD800;", "&#56320;", "&#0;", "&#x110000;", "&#99999999999999999999;"]
+    "reference",
+    [
+        "&#xD800;",
+        "&#56320;",
+        "&#0;",
+        "&#x110000;",
+        "&#99999999999999999999;",
+        "&#" + "9" * 5000 + ";",
+    ],
 )
 def test_references_to_characters_text_cannot_hold_become_replacement_characters(
     reference: str,
