@@ -497,7 +497,7 @@ def classify_context(
     """
     if isinstance(published, datetime):
         published = published.date()
-    group = _language_group(lang) if lang else None
+    group = language_group(lang) if lang else None
     analysis = _remembered(memo, _analyse, sentence, published, group)
     reasons: list[str] = []
     # A check without cues in the sentence finds nothing: skip it.
@@ -534,8 +534,10 @@ def classify_context(
 
 
 @lru_cache(maxsize=64)
-def _language_group(lang: str) -> str | None:
-    """``"en-GB"`` → ``"en"``; ``"hr"`` → ``"sr"``; a language without cue words → all."""
+def language_group(lang: str) -> str | None:
+    """The rules' language a text's language is read with: ``"en-GB"`` → ``"en"``;
+    Croatian, Bosnian, Montenegrin, Serbo-Croatian and Macedonian → ``"sr"``; a
+    language the rules have no words for → None."""
     return _LANGUAGE_GROUPS.get(lang.lower().replace("_", "-").split("-")[0])
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from indicators.context import classify_context
+from indicators.context import classify_context, language_group
 from indicators.deadlines import CUE_TERMS, find_deadlines
 from indicators.errors import RuleSetError
 from indicators.loader import load_indicators
@@ -280,11 +280,15 @@ class Engine:
 
 
 def _language(lang: str | None) -> str | None:
-    """``"en-GB"`` → ``"en"``; anything that is not a language code → unknown."""
+    """The language whose terms apply: ``"en-GB"`` → ``"en"``, ``"hr"`` → ``"sr"`` (one
+    rule set reads Serbian, Croatian, Bosnian and Montenegrin), ``"de"`` → ``"de"`` (only
+    terms without a language); anything that is not a language code → unknown (all)."""
     if not lang:
         return None
     code = lang.strip().lower().replace("_", "-").split("-")[0]
-    return code if len(code) == 2 and code.isalpha() else None
+    if len(code) not in (2, 3) or not code.isalpha():
+        return None
+    return language_group(code) or code
 
 
 def _word_spans(folded: str, start: int, end: int, last: int) -> list[tuple[int, int]]:

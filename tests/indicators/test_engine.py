@@ -83,6 +83,9 @@ def test_document_language_selects_term_languages(engine: Engine) -> None:
     assert analyze(engine, sentence, lang="sr").events == ("troop_alert",)
     assert analyze(engine, sentence, lang="sr-Latn").events == ("troop_alert",)
     assert analyze(engine, sentence, lang="en-GB").indicators == ()
+    # One rule set reads Serbian, Croatian, Bosnian and Montenegrin.
+    for code in ("hr", "bs", "me", "sh", "cnr", "hr-HR"):
+        assert analyze(engine, sentence, lang=code).events == ("troop_alert",), code
 
 
 def test_cyrillic_and_latin_spellings_of_a_serbian_sentence_match_alike(engine: Engine) -> None:
