@@ -21,6 +21,11 @@ from typing import Any, NamedTuple
 TITLE_SEPARATOR = "\n\n"
 
 
+# Years a publication date can anchor: "999 years ago" or "within 999 years" (counts
+# have at most three digits) still land in the calendar.
+_DATABLE_YEARS = (1000, 8999)
+
+
 class Status(StrEnum):
     """Whether a match reports something happening now or only mentions it."""
 
@@ -71,7 +76,14 @@ class Document:
 
     @property
     def published_date(self) -> date | None:
-        return self.published.date() if self.published else None
+        """The date history and deadlines are judged against; None when unknown, or so
+        far from now that counting from it leaves the calendar (a feed's "0001-01-01")."""
+        if (
+            self.published is None
+            or not _DATABLE_YEARS[0] <= self.published.year <= _DATABLE_YEARS[1]
+        ):
+            return None
+        return self.published.date()
 
 
 class Sentence(NamedTuple):

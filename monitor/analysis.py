@@ -22,6 +22,7 @@ this module, the parser and the engine, nothing else.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from monitor.procpool import ProcessPool, serve
 
 if TYPE_CHECKING:
     from indicators.engine import Engine
+
+log = logging.getLogger("monitor.analysis")
 
 # Fewer feeds than this in one poll are analysed in this process (see the module docstring).
 POOL_MIN_FEEDS = 16
@@ -85,7 +88,13 @@ def analyse_feed(engine: Engine, content: bytes, context: FeedContext) -> FeedAn
             source_weight=context.weight,
         )
         # An item that fires no indicator raises no alert: the engine skips its score.
-        analysis = engine.alert(document)
+        try:
+            analysis = engine.alert(document)
+        except Exception:
+            # A bug in matching must cost one item, not the feed: the item is left
+            # unstored, so the next poll tries it again (with the bug fixed, maybe).
+            log.exception("matching failed on item %r of %s", entry.guid or entry.link, context.url)
+            continue
         items.append(
             IngestItem(
                 guid=entry.guid,

@@ -195,14 +195,19 @@ def _is_web(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
+_PLAUSIBLE_YEARS = (1900, 2200)  # of a news item's date
+
+
 def _to_datetime(value: Any) -> datetime | None:
     """feedparser's struct_time (already in UTC) to an aware datetime."""
     if not value:
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)
+        when = datetime(*value[:6], tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
+    # "0001-01-01" and "9999-12-31" are what some servers write for "no date".
+    return when if _PLAUSIBLE_YEARS[0] <= when.year <= _PLAUSIBLE_YEARS[1] else None
 
 
 def content_hash(title: str, body: str) -> str:

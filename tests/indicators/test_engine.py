@@ -306,3 +306,13 @@ def test_alert_is_the_analysis_of_an_item_that_fires_and_none_otherwise(seed: in
             silent += 1
             assert alert is None
     assert fired and silent  # both kinds of item were compared
+
+
+@pytest.mark.parametrize("year", [1, 9999])
+def test_a_publication_date_at_the_calendars_ends_anchors_nothing(
+    engine: Engine, year: int
+) -> None:
+    body = "Troops were deployed last December. Serbia must remove the barricades within 3 days."
+    published = datetime(year, 12, 31, 23, 59, tzinfo=UTC)
+    analysis = engine.analyze(Document(title="", body=body, published=published))
+    assert analysis.matched and all(d.due is None for d in analysis.deadlines)

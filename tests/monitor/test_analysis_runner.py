@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from indicators.engine import Engine
+from indicators.types import Analysis, Document
 from monitor import paths
-from monitor.analysis import AnalysisRunner, FeedAnalysis, FeedContext, RulesUnavailableError
+from monitor.analysis import (
+    AnalysisRunner,
+    FeedAnalysis,
+    FeedContext,
+    RulesUnavailableError,
+    analyse_feed,
+)
 from monitor.procpool import ProcessPool
 
 FETCHED_AT = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
@@ -153,3 +160,39 @@ def test_rules_that_cannot_be_loaded_stop_the_analysis_here_and_in_workers(
             pool.submit(job).result(timeout=60)
     finally:
         pool.close()
+
+
+class _FailsOn(Engine):
+    """The shipped rules, with a bug that strikes items with one title (a stand-in for
+    any matching bug: nothing real fails on demand)."""
+
+    def __init__(self, engine: Engine, title: str) -> None:
+        super().__init__(engine.indicator_set, engine.gazetteer)
+        self._title = title
+
+    def alert(self, doc: Document) -> Analysis | None:
+        if doc.title == self._title:
+            raise RuntimeError("a matching bug")
+        return super().alert(doc)
+
+
+def test_a_matching_bug_costs_one_item_not_the_feed(
+    engine: Engine, seed_feed: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    whole = analyse_feed(engine, seed_feed, _context())
+    victim = whole.items[1].title
+    analysis = analyse_feed(_FailsOn(engine, victim), seed_feed, _context())
+    assert [i.title for i in analysis.items] == [i.title for i in whole.items if i.title != victim]
+    assert "matching failed on item" in caplog.text
+
+
+def test_a_null_date_in_a_feed_is_no_date(engine: Engine) -> None:
+    # What some servers write for "no date": counting "last December" from it left the calendar.
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Clashes</title><pubDate>Mon, 01 Jan 0001 00:00:00 GMT</pubDate>"
+        b"<description>Troops were deployed last December.</description><guid>b</guid></item>"
+        b"</channel></rss>"
+    )
+    (item,) = analyse_feed(engine, feed, _context()).items
+    assert item.published is None and item.analysis is not None
