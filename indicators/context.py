@@ -861,12 +861,14 @@ def _time_markers(
 ) -> list[_Cue]:
     """Recent and history markers; where two overlap, the one found first counts."""
     markers: list[_Cue] = []
-    taken: list[tuple[int, int]] = []
+    # The characters markers already cover (a sentence of thousands of markers compared
+    # each with every one before it).
+    taken = bytearray(len(folded) + 1)
 
     def add(start: int, end: int, kind: str, *, weak: bool = False, datable: bool = False) -> None:
-        if any(s < end and start < e for s, e in taken):
+        if taken.find(1, start, max(end, start + 1)) != -1:
             return
-        taken.append((start, end))
+        taken[start:end] = b"\x01" * (end - start)
         if (
             kind == "history"
             and _SINCE.match(folded, start)

@@ -35,6 +35,7 @@ and on the bench corpus). The month, weekday and number words come from
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import NamedTuple
@@ -579,8 +580,9 @@ def _sentence_deadlines(sentence: Sentence, published: date | None) -> list[Dead
         return []
     cues = _merged(folded, found)
     linked: dict[_Cue, list[_Expr]] = {cue: [] for cue in cues}
+    words = _WordStarts(folded, cues)
     for expr in _expressions(folded):
-        cue = _governing_cue(folded, expr, cues)
+        cue = _governing_cue(folded, expr, words.cues_near(expr), words)
         if cue is not None:
             linked[cue].append(expr)
     deadlines: list[Deadline] = []
@@ -686,12 +688,20 @@ def _expressions(folded: str, *, gated: bool = True) -> list[_Expr]:
             clock = _clock_expr(folded, m)
             if clock is not None:
                 exprs.append(clock)
-    # Longest and strongest first; an expression inside a kept one is dropped.
+    # Longest and strongest first; an expression inside a kept one is dropped. A kept
+    # one that holds it starts at most the longest length before it: only those starts
+    # are looked at (a sentence of thousands of expressions compared every pair).
     exprs.sort(key=lambda e: (-(e.end - e.start), -e.rank))
+    longest = exprs[0].end - exprs[0].start if exprs else 0
     kept: list[_Expr] = []
+    end_by_start: dict[int, int] = {}  # the furthest end of the kept ones starting there
     for expr in exprs:
-        if not any(k.start <= expr.start and expr.end <= k.end for k in kept):
+        if not any(
+            end_by_start.get(start, -1) >= expr.end
+            for start in range(expr.start - longest, expr.start + 1)
+        ):
             kept.append(expr)
+            end_by_start[expr.start] = max(end_by_start.get(expr.start, -1), expr.end)
     return sorted(kept, key=lambda e: e.start)
 
 
@@ -829,7 +839,37 @@ _SCANS = (
 _GATE_WORDS = frozenset().union(*(group for scan in _SCANS for group in scan.words), _MONTH_WORDS)
 
 
-def _governing_cue(folded: str, expr: _Expr, cues: Sequence[_Cue]) -> _Cue | None:
+class _WordStarts:
+    """Where the words of a sentence start, and where its cues lie: how many words are
+    between two offsets, and the cues near an expression, without reading the text
+    between every cue and every expression (a long sentence full of both took minutes)."""
+
+    def __init__(self, folded: str, cues: Sequence[_Cue]) -> None:
+        self.starts = [m.start() for m in _WORD_START.finditer(folded)]
+        self._cues = cues  # in order, not overlapping: their starts and ends both ascend
+        self._cue_starts = [cue.start for cue in cues]
+        self._cue_ends = [cue.end for cue in cues]
+
+    def between(self, low: int, high: int) -> int:
+        """How many words start in ``folded[low:high]``."""
+        return bisect_left(self.starts, high) - bisect_left(self.starts, low)
+
+    def cues_near(self, expr: _Expr) -> Sequence[_Cue]:
+        """The cues that end or start within ``_MAX_CUE_DISTANCE`` words of ``expr``
+        (or overlap it): no other can govern it."""
+        starts = self.starts
+        first = bisect_left(starts, expr.start) - _MAX_CUE_DISTANCE - 1
+        last = bisect_left(starts, expr.end) + _MAX_CUE_DISTANCE + 1
+        begin = bisect_left(self._cue_ends, starts[first]) if first >= 0 else 0
+        end = (
+            bisect_right(self._cue_starts, starts[last]) if last < len(starts) else len(self._cues)
+        )
+        return self._cues[begin:end]
+
+
+def _governing_cue(
+    folded: str, expr: _Expr, cues: Sequence[_Cue], words: _WordStarts
+) -> _Cue | None:
     """The nearest cue that governs ``expr`` in the same stretch of the sentence."""
     # What comes before the expression is the same for every cue: read once.
     lead = folded[max(0, expr.start - 30) : expr.start]
@@ -843,9 +883,11 @@ def _governing_cue(folded: str, expr: _Expr, cues: Sequence[_Cue]) -> _Cue | Non
             continue
         overlaps = cue.start < expr.end and expr.start < cue.end  # "u roku od 48 sati"
         low, high = min(cue.end, expr.end), max(cue.start, expr.start)
+        distance = 0 if overlaps else words.between(low, high)
+        if distance > _MAX_CUE_DISTANCE:
+            continue  # (clause penalties only add to it)
         if high > low and _STRONG_BOUNDARY.search(folded, low, high):
             continue
-        distance = 0 if overlaps else _words_between(folded, low, high)
         if not _fits(folded, expr, cue, distance, lead, prepositioned=prepositioned):
             continue
         clauses = len(_CLAUSE_BOUNDARY.findall(folded, low, high)) if high > low else 0

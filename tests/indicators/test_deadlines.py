@@ -461,3 +461,32 @@ def test_the_prefilter_keeps_every_cue_with_every_time_expression() -> None:
                     f"{link.capitalize()} {time_expression}, officials {cue} it.",
                 ):
                     assert deadlines(text) == full_analysis(text, PUBLISHED), text
+
+
+@pytest.mark.parametrize(
+    "unit", ["They must leave by Friday and ", "must within 48 hours ", "rok od 60 dana "]
+)
+def test_in_a_long_sentence_each_time_is_weighed_only_against_the_cues_near_it(
+    unit: str,
+) -> None:
+    # 20 KB without a full stop: weighing every cue against every time expression took
+    # minutes. Only cues within reach (in words) of an expression are weighed.
+    from indicators.deadlines import (
+        _ANY_CUE,
+        _FAMILY,
+        _MAX_CUE_DISTANCE,
+        _Cue,
+        _expressions,
+        _merged,
+        _WordStarts,
+    )
+
+    folded = (unit * 800).lower()
+    cues = _merged(
+        folded, [_Cue(m.start(), m.end(), _FAMILY[m.lastgroup]) for m in _ANY_CUE.finditer(folded)]
+    )
+    words = _WordStarts(folded, cues)
+    expressions = _expressions(folded)
+    assert len(cues) >= 800 and len(expressions) >= 800
+    reach = 2 * (_MAX_CUE_DISTANCE + 2)  # cues are a word or more apart
+    assert max(len(words.cues_near(expr)) for expr in expressions) <= reach
