@@ -240,6 +240,7 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9
 _WINDOWS_1252_NAMES = frozenset({"latin-1", "iso8859-1", "ascii", "cp1252"})
 # The legacy encodings still seen on the web, most common first: detection picks
 # among these only, and the order breaks ties.
+_LATIN1_RIVALS = ("cp1252", "cp1250", "cp1251")
 _LEGACY_CODECS = (
     "cp1252", "cp1250", "cp1251", "iso8859-2", "iso8859-15", "cp1253", "cp1254", "cp1257",
     "koi8-r", "koi8-u", "iso8859-5", "iso8859-7", "cp1255", "cp1256", "cp1258", "cp874",
@@ -270,7 +271,11 @@ def decode_document(content: bytes, content_type: str | None = None) -> tuple[st
     if _mostly_utf8(content):
         return content.decode("utf-8", "replace"), "utf-8"
     usable = [name for name in _declared_codecs(content, content_type) if _decodes(content, name)]
-    if len(usable) == 1:
+    if usable == ["cp1252"]:
+        # A lone Latin-1 label is the usual server default and decodes any bytes: it
+        # is weighed against the Central European and Cyrillic code pages (and wins a tie).
+        usable = list(_LATIN1_RIVALS)
+    elif len(usable) == 1:
         return content.decode(usable[0]), usable[0]
     name = _detect(content, usable or list(_LEGACY_CODECS))
     return content.decode(name, "replace"), name

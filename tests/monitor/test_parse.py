@@ -334,6 +334,30 @@ def test_charset_routes_really_are_traps() -> None:
     assert b"encoding=" not in undeclared.body and "charset" not in str(undeclared.headers)
 
 
+@pytest.mark.parametrize(
+    ("title", "body", "codec"),
+    [
+        (CYRILLIC_TITLE, CYRILLIC_BODY, "cp1251"),
+        (CP1250_TITLE, CP1250_BODY, "cp1250"),
+        (LATIN1_TITLE, LATIN1_BODY, "cp1252"),
+    ],
+)
+@pytest.mark.parametrize("where", ["header", "declaration"])
+def test_a_lone_latin1_label_is_weighed_against_the_bytes(
+    title: str, body: str, codec: str, where: str
+) -> None:
+    # ISO-8859-1 is what servers say by default: a lone such label on windows-1251 or
+    # windows-1250 bytes must not turn Serbian into "Áàðèêàäå".
+    declared = "iso-8859-1" if where == "declaration" else None
+    # (A feed's worth of text: two sentences of Serbian Latin in windows-1250 are too few
+    # letters outside ASCII to tell it from Latin-1.)
+    items = [(str(n), title, body) for n in range(3)]
+    document = rss(items, encoding=declared).encode(codec)
+    content_type = "application/rss+xml; charset=ISO-8859-1" if where == "header" else None
+    text, encoding = decode_document(document, content_type)
+    assert encoding == codec and title in text
+
+
 def test_utf8_with_a_stray_byte_stays_utf8() -> None:
     document = (
         rss([("s", CYRILLIC_TITLE, CYRILLIC_BODY + " \x00")]).encode().replace(b"\x00", b"\xff")
