@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from indicators.text import fold
 from monitor.models import ItemKey
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -99,6 +98,8 @@ def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
 def searchable(title: str, sentences: Iterable[str]) -> str:
     """What a search looks at (the title and each sentence once), folded as the rules
     fold text: "vucic" finds "Vučić" and "Вучић"."""
+    from indicators.text import fold  # its tables take a while to build: only when needed
+
     text = clean(fold("\n".join([title, *dict.fromkeys(sentences)])))
     # PostgreSQL's full-text vector of one value holds at most 1 MB; evidence is a
     # few sentences, so only a hostile item ("sentences" of megabytes) is cut.
@@ -107,6 +108,8 @@ def searchable(title: str, sentences: Iterable[str]) -> str:
 
 def search_words(text: str) -> list[str]:
     """The words of a search, folded; every one must appear."""
+    from indicators.text import fold
+
     return _WORD.findall(fold(text))
 
 
