@@ -51,11 +51,18 @@ class App:
 
         return Engine.from_directory(self.settings.indicators_dir, self.settings.topics_dir)
 
-    def sync_feeds(self) -> None:
-        """Make the database's feeds what the config file lists (health and history are
-        kept; feeds added by command stay; a feed the file no longer lists is removed)."""
+    def sync_feeds(self, *, polling: bool = False) -> None:
+        """Add the config file's feeds to the database (health and history are kept).
+
+        ``polling``: the config file is what is polled, so a feed it listed before and
+        lists no more is removed (feeds added by command stay). Commands that only show
+        the feeds never remove any: another config file may be in use for this database.
+        """
         self.storage.upsert_feeds(
-            self.settings.feed_specs(), self.settings.default_interval, configured=True
+            self.settings.feed_specs(),
+            self.settings.default_interval,
+            configured=True,
+            drop_unlisted=polling,
         )
 
     def fetch_policy(self) -> FetchPolicy:

@@ -136,7 +136,7 @@ class Daemon:
     # -- life cycle -----------------------------------------------------------
 
     def start(self) -> None:
-        self.app.sync_feeds()
+        self.app.sync_feeds(polling=True)
         now = _scheduler_now()
         self.scheduler.add_job(
             self.poll,

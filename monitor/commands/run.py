@@ -46,7 +46,7 @@ def run(app: App, once: bool, all_feeds: bool) -> None:
     """
     if all_feeds and not once:
         raise click.UsageError("--all goes with --once")
-    app.sync_feeds()
+    app.sync_feeds(polling=True)
     if not once:
         from monitor.daemon import run_daemon
 

@@ -163,15 +163,22 @@ class Storage:
         *,
         now: datetime | None = None,
         configured: bool = False,
+        drop_unlisted: bool = False,
     ) -> None:
         """Insert new feeds, reconfigure known ones (un-removing them); health is kept.
 
-        With ``configured``, ``specs`` is the config file's list: feeds it listed
-        before and no longer does are removed.
+        ``configured``: ``specs`` is the config file's list (the feeds are marked as
+        its own); with ``drop_unlisted`` too, feeds it listed before and no longer
+        does are removed.
         """
         with self._write() as conn:
             feed_rows.upsert_many(
-                conn, specs, default_interval, now or _now(), configured=configured
+                conn,
+                specs,
+                default_interval,
+                now or _now(),
+                configured=configured,
+                drop_unlisted=drop_unlisted,
             )
 
     @_wrapped

@@ -231,13 +231,15 @@ def upsert_many(
     now: datetime,
     *,
     configured: bool = False,
+    drop_unlisted: bool = False,
 ) -> None:
     """:func:`upsert` for many feeds, writing only the ones that are new or changed.
 
     Every start syncs the configured feeds, usually unchanged: one read of the
     stored configuration then replaces a statement or two per feed. With
-    ``configured`` the specs are the config file's whole list: a feed it listed
-    before and lists no more is removed (items and alerts stay).
+    ``configured`` the specs are the config file's whole list, and with
+    ``drop_unlisted`` a feed it listed before and lists no more is removed
+    (items and alerts stay).
     """
     specs = list(specs)
     stored = {
@@ -260,7 +262,7 @@ def upsert_many(
             or _changed(row, spec, default_interval)
         ):
             upsert(conn, spec, default_interval, now, configured=configured or None)
-    if configured:
+    if configured and drop_unlisted:
         listed = {spec.url for spec in specs}
         dropped = [url for url, row in stored.items() if row.configured and url not in listed]
         if dropped:

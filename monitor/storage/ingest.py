@@ -392,7 +392,7 @@ def _insert_items(
             "feed_id": feed_id,
             "title": clean(item.title),
             "link": clean_opt(item.link),
-            "link_norm": clean_opt(normalize_link(item.link)),
+            "link_norm": normalize_link(clean_opt(item.link)),
             "guid": clean_opt(item.guid),
             "published": item.published,
             "fetched_at": fetched_at,
@@ -411,7 +411,7 @@ def _update_item(conn: Connection, item_id: int, item: IngestItem, now: datetime
         .values(
             title=clean(item.title),
             link=clean_opt(item.link),
-            link_norm=clean_opt(normalize_link(item.link)),
+            link_norm=normalize_link(clean_opt(item.link)),
             published=item.published,
             content_hash=clean(item.content_hash),
             text=clean(item.text),

@@ -340,3 +340,23 @@ def test_library_loggers_speak_only_with_debug() -> None:
     finally:
         for logger, level in zip(loggers, before, strict=True):
             logger.setLevel(level)
+
+
+def test_a_feed_deleted_from_the_config_file_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    seeds = paths.seeds_dir() / "feed.xml"
+    extra = tmp_path / "extra.xml"
+    extra.write_bytes(seeds.read_bytes())
+    config = tmp_path / "monitor.toml"
+    head = f'database_url = "sqlite:///{tmp_path / "m.db"}"\n[schedule]\nworkers = 1\n'
+    config.write_text(head + f'[[feeds]]\nurl = "{seeds}"\n[[feeds]]\nurl = "{extra}"\n')
+    ok(invoke(config, "run", "--once"))
+    config.write_text(head + f'[[feeds]]\nurl = "{seeds}"\n')
+
+    def listed() -> set[str]:
+        return {
+            f["url"] for f in json.loads(ok(invoke(config, "feeds", "list", "--format", "json")))
+        }
+
+    assert listed() == {seeds.as_uri(), extra.as_uri()}  # showing the feeds removes nothing
+    ok(invoke(config, "run", "--once"))
+    assert listed() == {seeds.as_uri()}

@@ -293,13 +293,18 @@ def test_the_config_files_list_is_what_is_polled_besides_feeds_added_by_command(
 ) -> None:
     storage.upsert_feeds([FeedSpec(url=FEED), FeedSpec(url=OTHER)], 900, now=T0, configured=True)
     storage.add_feed(FeedSpec(url=THIRD), 900, now=T0)  # `monitor feeds add`
+    # Only showing the feeds (`feeds list` with another config file) removes nothing.
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True)
+    assert _active(storage) == {FEED, OTHER, THIRD}
     storage.record_poll(make_poll([make_item("Kept")], feed=OTHER))
     # The user deletes OTHER from the config file.
-    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0 + timedelta(hours=1), configured=True)
+    later = T0 + timedelta(hours=1)
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=later, configured=True, drop_unlisted=True)
     assert _active(storage) == {FEED, THIRD}
     assert storage.totals()["items"] == 1  # its history stays
     # ... and lists it again: it comes back with its history and health.
-    storage.upsert_feeds([FeedSpec(url=FEED), FeedSpec(url=OTHER)], 900, configured=True)
+    specs = [FeedSpec(url=FEED), FeedSpec(url=OTHER)]
+    storage.upsert_feeds(specs, 900, configured=True, drop_unlisted=True)
     assert _active(storage) == {FEED, OTHER, THIRD}
     back = storage.get_feed(OTHER)
     assert back is not None and back.items == 1 and back.status is FeedStatus.OK
@@ -307,9 +312,9 @@ def test_the_config_files_list_is_what_is_polled_besides_feeds_added_by_command(
 
 def test_a_configured_feed_that_moves_is_kept_at_its_new_url(storage: Storage) -> None:
     moved = "https://moved.example.com/rss"
-    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True)
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True, drop_unlisted=True)
     storage.record_poll(make_poll(feed=FEED, new_url=moved))
-    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True)
+    storage.upsert_feeds([FeedSpec(url=FEED)], 900, now=T0, configured=True, drop_unlisted=True)
     assert moved in _active(storage)
 
 

@@ -396,3 +396,16 @@ def test_lone_surrogates_are_stored_as_replacement_characters(storage: Storage) 
     assert alert.item.title == "Bad \ufffd title"
     evidence = alert.indicators[0].evidence[0]
     assert alert.item.text[evidence.start : evidence.end] == "Shots \ufffd fired."
+
+
+def test_a_long_link_with_characters_no_store_takes_is_one_article_in_two_feeds(
+    storage: Storage,
+) -> None:
+    # Stored and looked up in the same cleaned form (NUL, a lone surrogate → U+FFFD).
+    link = "https://news.example/a?x=\ud800&y=" + "z" * 700 + "\x00"
+    add_feeds(storage, FEED, OTHER)
+    first = storage.record_poll(make_poll([make_item("Story", "Text.", guid="s", link=link)]))
+    other = make_item("Story", "Text, as the other feed has it.", guid="o", link=link)
+    second = storage.record_poll(make_poll([other], feed=OTHER))
+    assert first.new_items == 1
+    assert (second.new_items, second.linked_items) == (0, 1)
