@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 import click
 
@@ -19,6 +20,11 @@ from monitor.output import FORMATS, Column, Record, write_records
 from monitor.provenance import render_alert_text
 
 LEVELS = ("info", "watch", "warning", "critical")
+
+
+def levels_highest_first(counts: Mapping[str, int]) -> str:
+    """``"1 critical, 3 warning"``: how many alerts each level has, from the highest."""
+    return ", ".join(f"{counts[level]} {level}" for level in reversed(LEVELS) if counts.get(level))
 
 
 def _events(record: Record) -> str:

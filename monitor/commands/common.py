@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
@@ -129,18 +129,21 @@ def check_known_ids(app: App, *, indicator: str | None, topic: str | None) -> No
     try:
         if indicator is not None:
             known = sorted(i.id for i in load_indicators(settings.indicators_dir))
-            _refuse_unknown(indicator, known, "--indicator", "indicator")
+            refuse_unknown(indicator, known, "--indicator", "indicator")
         if topic is not None and settings.topics_dir.is_dir():
             known = sorted(t.id for t in Gazetteer.load(settings.topics_dir).topics)
-            _refuse_unknown(topic, known, "--topic", "topic")
+            refuse_unknown(topic, known, "--topic", "topic")
     except IndicatorsError:
         return
 
 
-def _refuse_unknown(value: str, known: list[str], option: str, kind: str) -> None:
+def refuse_unknown(value: str, known: Sequence[str], option: str, kind: str) -> None:
+    """An ``option`` naming a ``kind`` (indicator, topic) the rules do not define is an
+    error that lists the ones they do."""
     if value not in known:
         raise click.BadParameter(
-            f"no {kind} {value!r}; the rules define {', '.join(known)}", param_hint=option
+            f"no {kind} {value!r}; the rules define {', '.join(known) or 'none'}",
+            param_hint=option,
         )
 
 

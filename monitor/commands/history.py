@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.app import App
-from monitor.commands.common import handles_errors, parse_cli_date, pass_app
+from monitor.commands.common import handles_errors, parse_cli_date, pass_app, refuse_unknown
 from monitor.output import FORMATS, Column, write_records
 
 # The chart and the digest (with e-mail and HTML) are imported by their commands only:
@@ -73,11 +73,8 @@ def trend(app: App, topic: str | None, days: int, bars: bool) -> None:
     start = end - timedelta(days=days - 1)
     gazetteer = app.engine.gazetteer
     known = [t.id for t in gazetteer.topics] if gazetteer is not None else []
-    if topic is not None and topic not in known:
-        raise click.BadParameter(
-            f"no topic {topic!r}; the rules define {', '.join(known) or 'none'}",
-            param_hint="--topic",
-        )
+    if topic is not None:
+        refuse_unknown(topic, known, "--topic", "topic")
     topics = [topic] if topic else [None, *known]
     series = {
         (name or "all alerts"): app.existing_storage.daily_index(topic=name, start=start, end=end)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.app import App
-from monitor.commands.alerts import LEVELS
+from monitor.commands.alerts import levels_highest_first
 from monitor.commands.common import feed_error, handles_errors, pass_app, stderr_is_terminal
 from monitor.textsafe import single_line
 
@@ -102,8 +102,7 @@ def _print_new_alerts(app: App, since: datetime) -> None:
         return
     total = levels.total()
     top = app.storage.top_alerts_since(since, SHOWN_ALERTS)
-    counts = ", ".join(f"{levels[level]} {level}" for level in reversed(LEVELS) if levels[level])
-    click.echo(f"\nNew alerts ({counts}), highest first:")
+    click.echo(f"\nNew alerts ({levels_highest_first(levels)}), highest first:")
     for alert in top:
         events = ", ".join(i.id for i in alert.indicators if i.status == "event") or "background"
         click.echo(

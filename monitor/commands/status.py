@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from monitor.app import App
-from monitor.commands.alerts import LEVELS
+from monitor.commands.alerts import levels_highest_first
 from monitor.commands.common import echo_json, handles_errors, pass_app
 from monitor.daemon_lock import daemon_holder, sqlite_path
 from monitor.models import iso
@@ -85,11 +85,7 @@ def status(app: App, fmt: str) -> None:
         finished = datetime.fromisoformat(last["finished_at"]).astimezone(UTC)
         finished_text = finished.strftime("%Y-%m-%d %H:%M UTC")
         click.echo(f"Last poll: {finished_text} ({last['feed_url']}, {outcome})")
-    highest_first = sorted(
-        alerts.items(), key=lambda item: -LEVELS.index(item[0]) if item[0] in LEVELS else 1
-    )
-    levels = ", ".join(f"{count} {level}" for level, count in highest_first if count) or "none"
-    click.echo(f"Alerts in the last 24 h: {levels}")
+    click.echo(f"Alerts in the last 24 h: {levels_highest_first(alerts) or 'none'}")
     totals = data["totals"]
     click.echo(f"Stored:   {totals['items']} items, {totals['alerts']} alerts")
 
