@@ -179,8 +179,7 @@ class Fetcher:
         }
         # Proxies the environment names (HTTP_PROXY, NO_PROXY, ...) are routed to by the
         # client's own transports: httpx reads them only when it makes those itself.
-        proxied = transport is None and self.policy.trust_env and bool(urllib.request.getproxies())
-        if transport is None and not proxied:
+        if transport is None and not (self.policy.trust_env and urllib.request.getproxies()):
             transport = _TransportByScheme(trust_env=self.policy.trust_env)
         self._transport = transport
         self._closed = False

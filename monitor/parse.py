@@ -238,9 +238,10 @@ _WIDE_MARKERS = (
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 # Labels that mean windows-1252 in practice (the WHATWG Encoding Standard maps them so).
 _WINDOWS_1252_NAMES = frozenset({"latin-1", "iso8859-1", "ascii", "cp1252"})
+# A lone Latin-1 label (read as windows-1252) is weighed against these, first winning ties.
+_LATIN1_RIVALS = ("cp1252", "cp1250", "cp1251")
 # The legacy encodings still seen on the web, most common first: detection picks
 # among these only, and the order breaks ties.
-_LATIN1_RIVALS = ("cp1252", "cp1250", "cp1251")
 _LEGACY_CODECS = (
     "cp1252", "cp1250", "cp1251", "iso8859-2", "iso8859-15", "cp1253", "cp1254", "cp1257",
     "koi8-r", "koi8-u", "iso8859-5", "iso8859-7", "cp1255", "cp1256", "cp1258", "cp874",

@@ -36,7 +36,6 @@ def clean_opt(text: str | None) -> str | None:
 # are indexed, and PostgreSQL refuses index entries over about 2.7 kB (4 bytes a
 # character at worst: 577 characters stay under it).
 _KEY_PREFIX = 512
-_MAX_SEARCH_TEXT = 100_000  # characters: at most 400 kB
 
 
 def bounded_key(text: str | None) -> str | None:
@@ -56,22 +55,26 @@ def normalize_link(link: str | None) -> str | None:
 
     Case of scheme and host, ``http`` vs ``https``, default ports, the fragment,
     a trailing slash and tracking parameters (``utm_*``...) do not make a
-    different article. Anything unparsable is kept as stripped text.
+    different article. Anything unparsable is kept as stripped text. A link too
+    long for an index is bounded (:func:`bounded_key`).
     """
     if link is None:
         return None
     link = link.strip()
-    if not link:
-        return None
+    return bounded_key(_normal_form(link)) if link else None
+
+
+def _normal_form(link: str) -> str:
+    """:func:`normalize_link` of a stripped, non-empty link, before bounding."""
     try:
         parts = urlsplit(link)
         port = parts.port
     except ValueError:
-        return bounded_key(link)
+        return link
     scheme = parts.scheme.lower()
     hostname = parts.hostname  # parsed anew at each access
     if scheme not in _DEFAULT_PORTS or not hostname:
-        return bounded_key(link)
+        return link
     host = hostname.lower()
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
@@ -83,7 +86,7 @@ def normalize_link(link: str | None) -> str | None:
             if not _TRACKING.match(k)
         ]
     )
-    return bounded_key(urlunsplit(("https", host, path, query, "")))
+    return urlunsplit(("https", host, path, query, ""))
 
 
 def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
@@ -93,6 +96,9 @@ def trusted_guids(keys: Sequence[ItemKey]) -> set[str]:
         if key.guid:
             seen[key.guid] = seen.get(key.guid, 0) + 1
     return {guid for guid, count in seen.items() if count == 1}
+
+
+_MAX_SEARCH_TEXT = 100_000  # characters: at most 400 kB
 
 
 def searchable(title: str, sentences: Iterable[str]) -> str:
