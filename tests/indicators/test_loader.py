@@ -221,8 +221,7 @@ def test_malformed_files(tmp_path: Path, text: str, problem: str) -> None:
 def test_a_file_nested_too_deep_is_an_issue_not_a_crash(tmp_path: Path) -> None:
     # Deep enough to overflow the C stack of a recursive parser (80 KB of brackets).
     deep = "indicators:\n  - id: x\n    title: " + "[" * 40_000 + "]" * 40_000 + "\n"
-    path = tmp_path / "deep.yaml"
-    path.write_text(deep, encoding="utf-8")
+    path = write(tmp_path, "deep.yaml", deep)
     assert [(i.line, i.message) for i in issues_of(path)] == [
         (3, "nested more than 100 levels deep")
     ]
@@ -237,9 +236,7 @@ def test_a_file_nested_too_deep_is_an_issue_not_a_crash(tmp_path: Path) -> None:
     ],
 )
 def test_syntax_errors_say_what_they_are_about(tmp_path: Path, text: str, detail: str) -> None:
-    path = tmp_path / "rules.yaml"
-    path.write_text(text, encoding="utf-8")
-    issues = issues_of(path)
+    issues = issues_of(write(tmp_path, "rules.yaml", text))
     assert len(issues) == 1 and issues[0].message.startswith("invalid YAML: "), issues
     assert detail in issues[0].message, issues
 
