@@ -126,6 +126,10 @@ class Score:
             return None
         return 2 * p * r / (p + r)
 
+    def cells(self) -> list[str]:
+        """Precision, recall and F1 as table cells."""
+        return [two_places(self.precision), two_places(self.recall), two_places(self.f1)]
+
 
 def read_sentences(path: Path) -> list[Sentence]:
     """The coded sentences, one per distinct text, with their expected indicators."""
@@ -159,7 +163,8 @@ def score(sentences: Sequence[Sentence], indicator_id: str, *, events_only: bool
     return Score(gold, predicted, correct)
 
 
-def _pct(value: float | None) -> str:
+def two_places(value: float | None) -> str:
+    """A fraction with two decimals, or an en dash when there is none."""
     return "–" if value is None else f"{value:.2f}"
 
 
@@ -180,7 +185,7 @@ def table(sentences: Sequence[Sentence], indicator_ids: Sequence[str]) -> str:
                 continue
             if not events_only:
                 row.append(str(s.gold))
-            row += [str(s.predicted), _pct(s.precision), _pct(s.recall), _pct(s.f1)]
+            row += [str(s.predicted), *s.cells()]
             for i, value in enumerate((s.gold, s.predicted, s.correct)):
                 totals[events_only][i] += value
         lines.append("| " + " | ".join(row) + " |")
@@ -189,7 +194,7 @@ def table(sentences: Sequence[Sentence], indicator_ids: Sequence[str]) -> str:
         s = Score(*totals[events_only])
         if not events_only:
             row.append(str(s.gold))
-        row += [str(s.predicted), _pct(s.precision), _pct(s.recall), _pct(s.f1)]
+        row += [str(s.predicted), *s.cells()]
     lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 

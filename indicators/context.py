@@ -48,7 +48,7 @@ from indicators.text import WORD_PATTERN, word_texts
 from indicators.timewords import Squeezed, dated_mentions, squeeze
 from indicators.types import Status
 
-__all__ = ["CHECKS", "ContextVerdict", "classify_context"]
+__all__ = ["CHECKS", "ContextVerdict", "classify_context", "retrospective_cue"]
 
 CHECKS = frozenset({"negation", "hedging", "history"})
 RECENT_DAYS = 90  # a month that lands further back than this is history
@@ -88,13 +88,14 @@ _NEGATION = {
         ne(?!\ssamo\b) nije nisu nisam nismo niste nema nemaju nece necemo niko nikoga nikome
         nista nijedan nijedna nijedno nijednog nijednu nikada nikad niti bez(?!\sobzira\b)
         sprecen\w* sprecil\w* sprecio osujecen\w* osujetil\w*
-        negira\w* demantova\w*
+        negira\w* demantova\w* odbi(?:o|la|li|le|lo|ja|jaju|jao|jala|jali)\sda
         """
     ),
     "sq": _alternatives(
         r"""
         nuk askush asnje asnjeri kurre mos jo(?!\svetem\b)
-        pa\s(?:asnje|viktima|te\splagosur|te\svrare) mohoi mohon parandalu\w* parandaloi
+        pa\s(?:asnje|viktima|te\splagosur|te\svrare|incidente|bllokim\w*|dhune)
+        moho(?:i|n|jne|ne)|mohu\w* refuzo\w* parandalu\w* parandaloi
         """
     ),
 }
@@ -130,7 +131,7 @@ _HEDGE = {
         (?:ready|prepared|willing|set|about|expected)\sto
         (?:is|are|was|were)\s(?:expected|due\sto) allegedly rumou?r(?:s|ed)?
         consider(?:s|ed|ing) suspected\sof accus(?:ed|es|ing)\s(?:\S+\s){0,3}?of charged\swith
-        on\ssuspicion\sof
+        on\ssuspicion\sof any\sattempts?
         ask(?:ed|s|ing)?\s\S+\s(?:\S+\s)?to request(?:ed|s|ing)?\s(?:that|for)
         """
     ),
@@ -157,9 +158,10 @@ _HEDGE = {
 _COPULA = r"(?:is|are|was|were|be|been|seems?|seemed|appears?|remains?|looks?)\s(?:\w+\s)?"
 _HEDGE_AFTER = {
     "en": rf"could(?!\s(?:not|never)\b)|might|may|would|should"
-    rf"|{_COPULA}(?:un?likely|possible|feared|expected)",
+    rf"|{_COPULA}(?:un?likely|(?:im)?possible|feared|expected)"
+    r"|if\s(?:needed|necessary|required|need\sbe)",
     "sr": r"bi|moze|mogao|mogla|moglo|(?:je|su|se\s)?\s?(?:moguc\w*|verovatn\w*|vjerovatn\w*)",
-    "sq": r"mund|(?:eshte|jane)\s(?:e\s)?mundshme|pritet",
+    "sq": r"mund|(?:eshte|jane)\s(?:e\s|i\s)?(?:mundshme|pamundur)|pritet",
 }
 # A sentence that opens with a condition is hypothetical throughout.
 _CONDITIONAL_OPENING = {
@@ -184,6 +186,7 @@ _HISTORY_PHRASES = {
         world\swar\s(?:i{1,2}|one|two|1|2) the\s(?:balkan|yugoslav)\swars the\scold\swar
         (?:a|one|two|three|four|five|several|many|few|\d+)\s(?:decades?|centur(?:y|ies))\sago
         (?:decades|centuries|years|generations)\sago last\syear
+        (?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|several)\s(?:years?|decades?|centur(?:y|ies))\ssince
         """
     ),
     "sr": _alternatives(
@@ -191,6 +194,7 @@ _HISTORY_PHRASES = {
         ranije prethodno nekada u\sproslosti istorijski (?:tokom|posle|nakon|od|pre)\srata
         za\svreme\srata devedesetih prosle\sgodine
         pre\s(?:vise\sod\s|oko\s|skoro\s|gotovo\s)?(?:\w+\s)?(?:godin\w*|decenij\w*|vek\w*)
+        (?:\d+|\w+)\s(?:godin\w*|decenij\w*|vek\w*)\sod (?:cetvrt|pola)\sveka\sod
         """
     ),
     "sq": _alternatives(
@@ -198,6 +202,7 @@ _HISTORY_PHRASES = {
         me\spare ne\ste\skaluaren historikisht (?:gjate|pas|para)\sluftes qe\snga\slufta
         vitin\se\skaluar vitit\ste\skaluar vjet
         para\s(?:\w+\s)?(?:vitesh|viti|dekad\w*|shekull\w*)
+        (?:\d+|\w+)\s(?:vjet|vite|dekad\w*)\s(?:qe\s)?nga
         """
     ),
 }
@@ -457,6 +462,13 @@ class _Analysis:
             self.inherits = not self.times and _past_narrative(self.folded)
         return self.inherits
 
+    def retells(self, *, english: bool) -> bool:
+        """No recent marker ("on Sunday", "danas") and, in English, simple past: in an
+        item that looks back, a sentence that tells the old story."""
+        if any(cue.kind == "recent" for cue in self.times):
+            return False
+        return not english or _past_narrative(self.folded)
+
     def folded_offset(self, original: int) -> int:
         return bisect_left(self.offsets, original)
 
@@ -470,6 +482,32 @@ class _Analysis:
         index = bisect_left(self.word_starts, end) - 1
         last_start = self.word_starts[index] if index >= 0 else end
         return first_end, max(last_start, start)
+
+
+# What frames a whole item as a look back when its title or lead says it: "25 years
+# since the bombing", "Ten years on", "the anniversary of", "godišnjica", "26 godina
+# od", "na današnji dan", "25 vjet nga", "përvjetori". (Not "years ago" or "after" a
+# short time: "Man held over attack two years ago" reports an arrest.)
+_RETROSPECTIVE = re.compile(
+    r"\b(?:(?:years?|decades?|centur(?:y|ies))\s(?:since|after|on)|anniversary"
+    r"|godisnjic\w*|na\sdanasnji\sdan|(?:godin\w*|decenij\w*|veka?)\s(?:od|posle|nakon)"
+    r"|(?:vjet|vite|dekad\w*)\s(?:qe\snga|nga|pas)|pervjetor\w*)\b"
+)
+
+
+def retrospective_cue(text: str) -> str | None:
+    """The words of ``text`` (as written) that frame an item as a look back, or None.
+
+    The engine asks it of an item's title and lead; given as ``frame`` to
+    :func:`classify_context`, it dates the item's past-tense sentences that
+    carry no time marker of their own ("More than 11,000 people were killed").
+    """
+    norm = squeeze(text)
+    found = _RETROSPECTIVE.search(norm.text)
+    if found is None:
+        return None
+    start, end = norm.span(found.start(), found.end())
+    return text[start:end]
 
 
 # Verdicts are immutable, so the common one is shared rather than built per match.
@@ -486,12 +524,15 @@ def classify_context(
     checks: frozenset[str] = CHECKS,
     lang: str | None = None,
     memo: dict[tuple[object, ...], object] | None = None,
+    frame: str | None = None,
 ) -> ContextVerdict:
     """Event or background for the match ``sentence[match_start:match_end]``.
 
     ``previous`` is the sentence before (a time marker ending it can carry
     over); ``checks`` selects among ``negation``, ``hedging`` and ``history``;
-    ``lang`` (ISO 639-1) limits the cue words to one language. ``memo``, a
+    ``lang`` (ISO 639-1) limits the cue words to one language; ``frame``, the
+    item's :func:`retrospective_cue`, makes a past-tense sentence with no recent
+    marker history. ``memo``, a
     dict kept for the matches of one document, holds the sentences' analyses
     so that each sentence is analysed once.
     """
@@ -530,6 +571,13 @@ def classify_context(
         and (cue := _remembered(memo, _carried, previous, published, group)) is not None
     ):
         reasons.append(f'history (previous sentence): "{cue.quote}"')
+    if (
+        frame is not None
+        and not reasons
+        and "history" in checks
+        and analysis.retells(english=group not in ("sr", "sq"))
+    ):
+        reasons.append(f'history (the item looks back: "{frame}")')
     return ContextVerdict(Status.BACKGROUND, tuple(reasons)) if reasons else _EVENT
 
 

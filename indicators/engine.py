@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from indicators.context import classify_context, language_group
+from indicators.context import classify_context, language_group, retrospective_cue
 from indicators.deadlines import CUE_TERMS, find_deadlines
 from indicators.errors import RuleSetError
 from indicators.loader import load_indicators
@@ -147,6 +147,7 @@ class Engine:
         cue_sentences: list[int] | None = (
             [] if folded.isascii() or not _NON_ASCII_WORD_CHARACTER.search(folded) else None
         )
+        frame = _retrospective(sentences)
         matched = self._matcher.match_each(words_of_sentences, lang)
         for position, (hits, term_hits) in enumerate(matched):
             if not term_hits:
@@ -180,6 +181,7 @@ class Engine:
                         previous=previous_text,
                         lang=lang,
                         memo=context_memo,
+                        frame=None if sentence.is_title else frame,
                     )
                 )
 
@@ -233,6 +235,7 @@ class Engine:
         previous: str | None,
         lang: str | None,
         memo: dict[tuple[object, ...], object],
+        frame: str | None,
     ) -> Evidence:
         """One Evidence for an indicator in a sentence, from all its patterns that fired there."""
 
@@ -255,6 +258,7 @@ class Engine:
                     checks=checks,
                     lang=lang,
                     memo=memo,
+                    frame=frame,
                 )
                 if verdict.status is Status.EVENT:
                     is_event, reasons = True, verdict.reasons
@@ -289,6 +293,17 @@ def _language(lang: str | None) -> str | None:
     if len(code) not in (2, 3) or not code.isalpha():
         return None
     return language_group(code) or code
+
+
+def _retrospective(sentences: Sequence[Sentence]) -> str | None:
+    """What frames the item as a look back, said in its title or its first sentence."""
+    for sentence in sentences[:2]:
+        cue = retrospective_cue(sentence.text)
+        if cue is not None:
+            return cue
+        if not sentence.is_title:
+            break
+    return None
 
 
 def _word_spans(folded: str, start: int, end: int, last: int) -> list[tuple[int, int]]:

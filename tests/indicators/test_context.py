@@ -103,8 +103,16 @@ def test_negation_en(sentence: str, match: str, status: Status, reason: str | No
         # Albanian "në" ("in") folds to the Serbian negator "ne"; it must not negate.
         ("Policia arrestoi 23 persona në veri.", "arrestoi", None, EVENT, None),
         ("Policia arrestoi 23 persona në veri.", "arrestoi", "sq", EVENT, None),
+        # Refusals and denials.
+        ("Priština je odbila da odloži primenu uredbe.", "odloži", "sr", BACKGROUND,
+         '"odbila da"'),
+        ("Ministri ka mohuar se Serbia po grumbullon trupa.", "grumbullon trupa", "sq",
+         BACKGROUND, '"mohuar"'),
+        ("Kosova refuzoi të shtyjë afatin.", "shtyjë afatin", "sq", BACKGROUND, '"refuzoi"'),
+        ("Votimi u zhvillua pa bllokime rrugësh.", "bllokime", "sq", BACKGROUND,
+         '"pa bllokime"'),
     ],
-)
+)  # fmt: skip
 def test_negation_sr_sq(
     sentence: str, match: str, lang: str | None, status: Status, reason: str | None
 ) -> None:
@@ -224,6 +232,13 @@ def test_a_match_over_several_clauses_is_judged_by_its_first(
          '"Nëse"'),
         # Serbian "bi" means nothing in English text.
         ("Police raided a bi-weekly market in the north.", "raided", "en", EVENT, None),
+        ("Rifillimi i bisedimeve është i pamundur.", "Rifillimi i bisedimeve", "sq", BACKGROUND,
+         '"është i pamundur"'),
+        ("Any attempt to arrest him would be an attack.", "arrest", "en", BACKGROUND,
+         '"Any attempt"'),
+        ("EUFOR can reinforce quickly if needed.", "reinforce", "en", BACKGROUND, '"if needed"'),
+        ("A resumption of the talks is impossible now.", "resumption", "en", BACKGROUND,
+         '"is impossible"'),
     ],
 )  # fmt: skip
 def test_hedging_sr_sq(
@@ -320,10 +335,81 @@ def test_history_without_published_date_counts_only_explicit_phrases(
         ("Barikade su podignute juče.", "Barikade", EVENT, None),
         ("Policia hyri në veri gjatë luftës.", "hyri", BACKGROUND, "gjatë luftës"),
         ("Barrikadat u ngritën dje.", "Barrikadat", EVENT, None),
+        ("Srbija obeležava 26 godina od NATO bombardovanja.", "bombardovanja", BACKGROUND,
+         "26 godina od"),
+        ("Четврт века од Кумановског споразума и бомбардовања.", "бомбардовања", BACKGROUND,
+         "Четврт века од"),
+        ("25 vjet nga masakra e Reçakut.", "masakra", BACKGROUND, "25 vjet nga"),
     ],
-)
+)  # fmt: skip
 def test_history_sr_sq(sentence: str, match: str, status: Status, reason: str | None) -> None:
     assert_verdict(verdict(sentence, match), status, reason)
+
+
+def test_years_since_dates_what_follows_it() -> None:
+    assert_verdict(
+        verdict("Sirens mark 25 years since the NATO bombing.", "bombing"),
+        BACKGROUND,
+        "25 years since",
+    )
+    # Not a look back: a count of years since is no date of what the sentence reports.
+    assert_verdict(verdict("Police raided the village on Monday.", "raided"), EVENT, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Sarajevo remembers 30 years since start of siege", "years since"),
+        ("Five years after Tigray war began, survivors wait", "years after"),
+        ("Guyana marks the anniversary of the Geneva Agreement", "anniversary"),
+        ("Србија обележава 26 година од почетка бомбардовања", "година од"),
+        ("Dve decenije od martovskog pogroma na Kosovu", "decenije od"),
+        ("Na današnji dan potpisan je Kumanovski sporazum", "Na današnji dan"),
+        ("25 vjet nga masakra e Reçakut", "vjet nga"),
+        ("Përvjetori i sulmit në Banjskë", "Përvjetori"),
+    ],
+)
+def test_retrospective_cue_is_quoted_as_written(text: str, cue: str) -> None:
+    assert context.retrospective_cue(text) == cue
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Man held over attack two years ago",  # an arrest now, about an old attack
+        "Kosovo police raid Serb villages after clashes",
+        "Police arrest 12 after 48 hours of protests",
+    ],
+)
+def test_current_news_is_no_retrospective(text: str) -> None:
+    assert context.retrospective_cue(text) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "lang", "status"),
+    [
+        # The old story, told without a date of its own: history.
+        ("More than 11,000 people were killed by shelling.", "killed", "en", BACKGROUND),
+        ("U bombardovanju je poginulo oko 2.500 civila.", "poginulo", "sr", BACKGROUND),
+        # What happens now, even in an item that looks back: an event.
+        ("Police detained two men at the ceremony on Sunday.", "detained", "en", EVENT),
+        ("Police are guarding the memorial.", "guarding", "en", EVENT),
+        ("Policija je danas privela dvojicu muškaraca.", "privela", "sr", EVENT),
+    ],
+)
+def test_an_item_that_looks_back_dates_its_undated_past(
+    sentence: str, match: str, lang: str, status: Status
+) -> None:
+    start = sentence.find(match)
+    found = classify_context(
+        sentence, start, start + len(match), published=PUBLISHED, lang=lang, frame="30 years since"
+    )
+    assert found.status is status
+    if status is BACKGROUND:
+        assert found.reasons == ('history (the item looks back: "30 years since")',)
+    # Without the frame the same sentence is an event.
+    unframed = classify_context(sentence, start, start + len(match), published=PUBLISHED, lang=lang)
+    assert unframed.status is EVENT
 
 
 PREVIOUS = "Tensions came to a head again in December of last year."

@@ -71,6 +71,20 @@ def test_negated_and_historical_matches_are_background(engine: Engine) -> None:
     assert any("1999" in reason for reason in result.evidence[0].reasons)
 
 
+def test_an_item_that_looks_back_reports_its_old_story_as_background(engine: Engine) -> None:
+    body = (
+        "Serbs marked the anniversary with a march on Tuesday. Serbian troops massed on the"
+        " border with artillery."
+    )
+    looking_back = analyze(engine, body, title="Ten years since the crisis in the north")
+    (result,) = looking_back.indicators
+    assert result.status is Status.BACKGROUND
+    assert result.evidence[0].reasons == ('history (the item looks back: "years since")',)
+    # The same sentence under a title and lead that report news: an event.
+    current = analyze(engine, body.replace("anniversary", "holiday"), title="Tension in the north")
+    assert current.indicators[0].status is Status.EVENT
+
+
 def test_context_checks_switched_off_in_the_rule_are_not_applied(engine: Engine) -> None:
     # The test rule set turns the history check off for barricades.
     analysis = analyze(engine, "In 1999 Serbs erected barricades on the road.")
