@@ -178,7 +178,7 @@ _REPORTED_WOULD = re.compile(
 _HISTORY_PHRASES = {
     "en": _alternatives(
         r"""
-        previously formerly in\sthe\s(?:distant\s)?past (?:decades|years|centuries)\spast
+        previously formerly in\sthe\s(?:distant\s)?past(?!\s(?:\w+\s)?(?:hours?|days?|weeks?|months?|fortnight|year)\b) (?:decades|years|centuries)\spast
         (?:tumultuous|troubled|bloody|violent|turbulent|painful|shared|difficult)\spast
         historically
         (?:since|during|after|before)\sthe\s(?:end\sof\sthe\s)?(?:war|conflict)(?!\s(?:in|on|against|with)\b)

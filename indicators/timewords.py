@@ -313,6 +313,7 @@ _MONTH_MENTION = re.compile(
 )
 _DAY_MONTH = re.compile(
     rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?\s(?:of\s)?(?P<mon>{MONTH_NAME})\b"
+    rf"(?:,?\s(?P<year>{YEAR})\b)?"
 )
 _MONTHS_THAT_ARE_WORDS = frozenset({"may", "march", "mars"})
 _PREPOSITION_BEFORE_MONTH = re.compile(
@@ -343,8 +344,10 @@ def dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]:
         if day is not None:
             mentions.append((m.start("mon") if not m["rel"] else m.start(), m.end(), day))
     for m in _DAY_MONTH.finditer(folded) if has_month and has_digit else ():
-        try:  # without a year: this year's, when that is not in the future
-            day = date(published.year, month_number(m["mon"]) or 1, int(m["day"]))
+        # Without a year: this year's. Either way, not a day still to come.
+        year = int(m["year"]) if m["year"] else published.year
+        try:
+            day = date(year, month_number(m["mon"]) or 1, int(m["day"]))
         except ValueError:
             continue
         if day <= published:

@@ -295,6 +295,17 @@ def test_hedging_sr_sq(
          EVENT, None),
         ("A week ago, Kosovo sanctioned the militia.", "sanctioned", PUBLISHED, EVENT, None),
         ("Talks collapsed on Monday.", "collapsed", PUBLISHED, EVENT, None),
+        ("The army logged dozens of violations in the past week.", "violations", PUBLISHED,
+         EVENT, None),
+        ("Such violations were common in the past.", "violations", PUBLISHED, BACKGROUND,
+         '"in the past"'),
+        # A full date is judged as a whole: this one is still to come, not last April's.
+        ("The deadline expires on 21 April 2023, after which cars are seized.", "deadline",
+         PUBLISHED, EVENT, None),
+        ("Rok ističe 21. aprila 2023, nakon čega će vozila biti oduzimana.", "Rok", PUBLISHED,
+         EVENT, None),
+        ("The deadline expired on 21 April 2021.", "deadline", PUBLISHED, BACKGROUND,
+         "April 2021"),
         # A history marker in a later relative clause does not date the match.
         ("A raid has reignited the conflict which saw NATO bomb Serbia in the 1990s.", "raid",
          PUBLISHED, EVENT, None),
