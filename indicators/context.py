@@ -170,15 +170,22 @@ _CONDITIONAL_OPENING = {
     "sq": r"nese|ne\sqofte\sse|sikur|ne\srast",
 }
 # "announced it would postpone": a reported decision, not a hypothesis.
-_REPORTED_WOULD = re.compile(
+_REPORTING_VERB = (
     r"\b(?:said|says|announced|declared|confirmed|decided|agreed|stated|stressed|told|added"
-    r"|insisted|reported|revealed|ruled|ordered)\b(?:\s+\S+){0,6}?\s+$"
+    r"|insisted|reported|revealed|ruled|ordered)\b"
+)
+# (Or further back, when a "that" opens the reported clause: "said 52 Serbs had been
+# injured and that the army would remain on alert".)
+_REPORTED_WOULD = re.compile(
+    rf"{_REPORTING_VERB}(?:(?:\s+\S+){{0,6}}?|[^.;:]*\sthat(?:\s+\S+){{0,4}}?)\s+$"
 )
 
 _HISTORY_PHRASES = {
     "en": _alternatives(
         r"""
-        previously formerly in\sthe\s(?:distant\s)?past(?!\s(?:\w+\s)?(?:hours?|days?|weeks?|months?|fortnight|year)\b) (?:decades|years|centuries)\spast
+        previously formerly
+        in\sthe\s(?:distant\s)?past(?!\s(?:\w+\s)?(?:hours?|days?|weeks?|months?|fortnight|year)\b)
+        (?:decades|years|centuries)\spast
         (?:tumultuous|troubled|bloody|violent|turbulent|painful|shared|difficult)\spast
         historically
         (?:since|during|after|before)\sthe\s(?:end\sof\sthe\s)?(?:war|conflict)(?!\s(?:in|on|against|with)\b)
@@ -641,6 +648,11 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
         cue(m.start(), m.end())
         for m in vocabulary.hedge.finditer(folded, words)
         if _is_hedge(folded, m)
+        # Serbian "bih" ("I would") is "BiH", Bosnia and Herzegovina, when written in capitals.
+        and not (
+            m.group() == "bih"
+            and not _written(sentence, norm.span(m.start(), m.end()), lower=False).islower()
+        )
     ]
     hedges += [
         cue(m.start(), m.end(), kind="after")
@@ -697,8 +709,10 @@ def _past_narrative(folded: str) -> bool:
     return _PAST_VERB.search(folded) is not None and _PRESENT_MARKER.search(folded) is None
 
 
-def _written(sentence: str, span: tuple[int, int]) -> str:
-    return sentence[span[0] : span[1]].lower()
+def _written(sentence: str, span: tuple[int, int], *, lower: bool = True) -> str:
+    """The words at ``span`` as written (lower-cased unless ``lower`` is false)."""
+    written = sentence[span[0] : span[1]]
+    return written.lower() if lower else written
 
 
 _MONTH_MAY_AFTER = re.compile(r"\s?(?:\d|(?:19|20)\d\d|'s\b)")
@@ -715,7 +729,7 @@ def _is_hedge(folded: str, m: re.Match[str]) -> bool:
             or _MONTH_MAY_BEFORE.search(folded, max(0, m.start() - 12), m.start())
         )
     if word == "would":  # "announced it would postpone" reports a decision
-        return _REPORTED_WOULD.search(folded, max(0, m.start() - 80), m.start()) is None
+        return _REPORTED_WOULD.search(folded, max(0, m.start() - 160), m.start()) is None
     return True
 
 

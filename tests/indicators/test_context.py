@@ -232,6 +232,10 @@ def test_a_match_over_several_clauses_is_judged_by_its_first(
          '"Nëse"'),
         # Serbian "bi" means nothing in English text.
         ("Police raided a bi-weekly market in the north.", "raided", "en", EVENT, None),
+        # "BiH" is Bosnia and Herzegovina, not the conditional "bih".
+        ("Vojska BiH je stavljena u pripravnost.", "stavljena", "sr", EVENT, None),
+        ("Војска БиХ је стављена у приправност.", "стављена", "sr", EVENT, None),
+        ("Ja bih poslao vojsku.", "poslao", "sr", BACKGROUND, '"bih"'),
         ("Rifillimi i bisedimeve është i pamundur.", "Rifillimi i bisedimeve", "sq", BACKGROUND,
          '"është i pamundur"'),
         ("Any attempt to arrest him would be an attack.", "arrest", "en", BACKGROUND,
@@ -355,6 +359,19 @@ def test_history_without_published_date_counts_only_explicit_phrases(
 )  # fmt: skip
 def test_history_sr_sq(sentence: str, match: str, status: Status, reason: str | None) -> None:
     assert_verdict(verdict(sentence, match), status, reason)
+
+
+def test_would_in_a_reported_that_clause_is_a_statement() -> None:
+    sentence = (
+        "Vucic said 52 Serbs had been injured and that the army would remain on the"
+        " highest level of combat readiness."
+    )
+    assert_verdict(verdict(sentence, "combat readiness", lang="en"), EVENT, None)
+    assert_verdict(
+        verdict("He warned the army would be put on combat readiness.", "combat readiness"),
+        BACKGROUND,
+        '"would"',
+    )
 
 
 def test_years_since_dates_what_follows_it() -> None:
