@@ -323,6 +323,12 @@ _MONTH_CONTEXT = re.compile(
     r"\b(?:in|on|by|since|until|till|of|from|early|late|mid|during|end\sof|beginning\sof"
     r"|last|this|next|u|od|do|krajem|pocetkom|sredinom|ne|nga|deri|me)[\s-]$"
 )
+# Words before a date that point forward to it: the date may lie in the coming year.
+_TOWARD = re.compile(
+    r"\b(?:by|from|until|till|before|starting|as\sof|no\slater\sthan|do|od|pre|najkasnije"
+    r"|deri(?:\sme|\sne)?|nga|prej|para)\s(?:the\s)?$"
+)
+_HALF_YEAR = 183  # days
 _MONTH_WORDS = frozenset(MONTHS)
 _LETTERS = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
@@ -350,6 +356,8 @@ def dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]:
             day = date(year, month_number(m["mon"]) or 1, int(m["day"]))
         except ValueError:
             continue
+        if not m["year"] and _next_year_is_meant(day, published, folded, m.start()):
+            continue
         if day <= published:
             mentions.append((m.start(), m.end(), day))
     for m in _YEAR_MENTION.finditer(folded) if has_digit else ():
@@ -367,6 +375,17 @@ def dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]:
         decade = 1900 + int(m["d"] or m["d2"])
         mentions.append((m.start(), m.end(), date(decade + 9, 1, 1)))
     return mentions
+
+
+def _next_year_is_meant(day: date, published: date, folded: str, start: int) -> bool:
+    """Whether a day named without a year after "by", "from", "until" ... means next
+    year's: "by January 1" in September is the coming one, not the one nine months ago."""
+    if (published - day).days <= _HALF_YEAR or not _TOWARD.search(folded, 0, start):
+        return False
+    try:
+        return (day.replace(year=day.year + 1) - published).days <= _HALF_YEAR
+    except ValueError:  # 29 February
+        return False
 
 
 def _month_day(m: re.Match[str], folded: str, published: date) -> date | None:
@@ -393,4 +412,8 @@ def _month_day(m: re.Match[str], folded: str, published: date) -> date | None:
     else:
         return None  # a later month of this year: the future
     day = min(int(m["day"]) if m["day"] else 1, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    found = date(year, month, day)
+    undated = m["day"] and not m["year"] and not relative
+    if undated and _next_year_is_meant(found, published, folded, m.start()):
+        return None
+    return found

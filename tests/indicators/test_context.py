@@ -308,6 +308,12 @@ def test_hedging_sr_sq(
          PUBLISHED, EVENT, None),
         ("Rok ističe 21. aprila 2023, nakon čega će vozila biti oduzimana.", "Rok", PUBLISHED,
          EVENT, None),
+        # A day without a year after "by", "from", "od" may be next year's (published in
+        # November: the coming January), not one ten months back; after "on" it is past.
+        ("Serbs have put up barricades until January 5.", "barricades", PUBLISHED, EVENT, None),
+        ("Kazne za vozila važe od 5. januara.", "Kazne", PUBLISHED, EVENT, None),
+        ("Serbs put up barricades on January 5.", "barricades", PUBLISHED, BACKGROUND,
+         "January 5"),
         ("The deadline expired on 21 April 2021.", "deadline", PUBLISHED, BACKGROUND,
          "April 2021"),
         # A history marker in a later relative clause does not date the match.
