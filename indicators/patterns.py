@@ -12,7 +12,7 @@ is inclusive. The engine maps them back to the original text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -187,18 +187,49 @@ class _Near(_Node):
         return found
 
 
-def _required(node: _Node) -> _Required:
-    """Term sets that must each be hit for ``node`` to match (a cheap pre-check)."""
+def _required(node: _Node, pick: Callable[[_Required], frozenset[int]] | None = None) -> _Required:
+    """Term sets that must each be hit for ``node`` to match (a cheap pre-check).
+
+    An ``any`` needs one of its parts, and a part needs every one of its sets:
+    so the union of one set from each part is needed. ``pick`` chooses that
+    set (the rarest); without it, the union of them all (looser, still true).
+    """
     if isinstance(node, _Terms):
         return (node.ids,)
     if isinstance(node, _Any):
         union: frozenset[int] = frozenset()
         for part, _ in node.parts:
-            for ids in _required(part):
-                union |= ids
+            sets = _required(part, pick)
+            if pick is not None:
+                union |= pick(sets)
+            else:
+                for ids in sets:
+                    union |= ids
         return (union,)
     parts = node.positive if isinstance(node, _All) else node.parts  # type: ignore[attr-defined]
-    return tuple(ids for p in parts for ids in _required(p))
+    return tuple(ids for p in parts for ids in _required(p, pick))
+
+
+# Words so common that a term of them alone says little about a sentence: a set of
+# terms holding one is a poor filter ("is" or "will be" next to "legitimate target").
+_COMMON_WORD_LIST = """
+    a an the of to in on at by for from with and or but is are was were be been being will
+    would can could shall should may might must has have had do does did not no it its this
+    that these those as he she they we you his her their our said says say there than then so
+    if up out about over after before into also more most all any some one two
+    i u na je su se da za od do sa s o po iz ne bi bice bio bila bilo biti kao ali ili to
+    taj ta te ovo ove ovaj sve jos vec sto kako
+    e te ne me per nga qe dhe ka kane eshte jane nje si por ose nuk mund pas para tek mbi
+"""
+_COMMON_WORDS = frozenset(_COMMON_WORD_LIST.split())
+
+
+def _term_is_common(term: TermWords) -> bool:
+    """Whether a term is likely in most sentences: only common words, or a short stem."""
+    return all(
+        word.text in _COMMON_WORDS if word.is_exact else len(word.literal) <= 3
+        for word in term.words
+    )
 
 
 class PatternHit(NamedTuple):
@@ -285,21 +316,31 @@ class PatternMatcher:
                 return _Near(node.within, node.ordered, parts)
             raise TypeError(f"'none' cannot stand alone here (line {node.line})")
 
+        def rarest(sets: _Required) -> frozenset[int]:
+            # Fewest terms made of common words first ("legitimate target" rather
+            # than "is"), then fewest terms ("alert" rather than every word for soldiers).
+            return min(
+                sets,
+                key=lambda ids: (
+                    sum(_term_is_common(positive.terms[i]) for i in ids),
+                    len(ids),
+                ),
+            )
+
         self._patterns: list[_CompiledPattern] = []
         self._by_term: dict[int, list[int]] = {}
         for i, indicator in enumerate(indicators):
             for j, pattern in enumerate(indicator.patterns):
                 match = compile_node(pattern.match, positive)
                 unless = compile_node(pattern.unless, veto) if pattern.unless else None
-                required = _required(match)
+                required = _required(match, rarest)
                 number = len(self._patterns)
                 self._patterns.append(
                     _CompiledPattern(i, j, pattern.strength, match, unless, required)
                 )
-                # A pattern is looked at only when a term of its smallest required
-                # set occurs: the most specific part ("alert" rather than every
-                # word for soldiers) keeps the candidates few.
-                for term_id in min(required, key=len):
+                # A pattern is looked at only when a term of its rarest required set
+                # occurs, which keeps the candidates few.
+                for term_id in rarest(required):
                     self._by_term.setdefault(term_id, []).append(number)
         self.extra_ids = tuple(positive.intern_parsed(term) for term in extra_terms)
         self._index = TermIndex(positive.terms)

@@ -260,3 +260,28 @@ def test_phrases_looked_up_by_a_later_word_match_backwards_with_gaps() -> None:
     assert index.find(tokens("custody in")) == {}
     assert index.find(tokens("leave by the end of the day")) == {1: [(1, 6)]}
     assert index.find(tokens("by the end of a day")) == {}
+
+
+def test_a_pattern_is_looked_up_by_its_rare_words_not_common_ones(tmp_path: Path) -> None:
+    matcher = matcher_for(
+        tmp_path,
+        """
+        - id: target
+          match:
+            any:
+              - "act of war"
+              - near:
+                  within: 3
+                  ordered: true
+                  of:
+                    - any: ["is", "are", "will be"]
+                    - "legitimate target*"
+        """,
+    )
+    # Both ways in still match ...
+    assert fired(matcher, "Any attack will be an act of war.") == [0]
+    assert fired(matcher, "The bases are now legitimate targets.") == [0]
+    assert fired(matcher, "The bases are far away.") == []
+    # ... but a sentence with only "is" or "are" never makes it a candidate.
+    looked_up_by = {" ".join(matcher._index._terms[t].key) for t in matcher._by_term}
+    assert looked_up_by == {"act of war", "legitimate target*"}
