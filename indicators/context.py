@@ -283,6 +283,10 @@ _RECENT = {
 _AND = re.compile(r"\b(?:and|i|dhe)\b")
 _DATABLE = re.compile(r"\d|ago|year|godin|vit|vjet|rata|luft")  # history phrases that are dates
 _SINCE = re.compile(r"since\b|od\b|(?:qe\s)?nga\b")
+_YEARS_SINCE = re.compile(
+    r"(?:year|decade|centur|godin|decenij|vek|vjet|vite|dekad)\w*\s(?:since|od|(?:qe\s)?nga)$"
+)
+_BINDS_WORDS = 3  # words between "25 years since" and the match it dates
 _SUPERLATIVE = re.compile(
     r"\b(?:worst|biggest|largest|deadliest|bloodiest|heaviest|fiercest|highest|strongest|gravest"
     r"|most\s\w+|first|not\s(?:been\s)?seen|unseen|unprecedented|najgor\w*|najve\w*|najkrvav\w*"
@@ -329,8 +333,9 @@ _WORD_CUTS = _word_cuts(
         "|koja|koje|por",
     }
 )
+# (A comma inside a number, "4,000", cuts nothing.)
 _CUT = re.compile(
-    r"(?P<comma>,)|[;()\[\]]|:(?!\d)|\s-\s|…|\b(?P<word>"
+    r"(?P<comma>,(?!\d))|[;()\[\]]|:(?!\d)|\s-\s|…|\b(?P<word>"
     + "|".join(sorted((w.replace(" ", r"\s") for w in _WORD_CUTS), key=len, reverse=True))
     + r")\b"
 )
@@ -415,6 +420,9 @@ class _Cue:
     kind: str = ""  # negation/hedge: "subject", "after", "opening"; time: "history", "recent"
     weak: bool = False  # history cue that counts only in the match's own clause
     datable: bool = False  # a date-like marker that can carry over to the next sentence
+    # A count of years since what follows it ("25 years since the bombing", "26 godina
+    # od"): it dates the words right after it, whatever else the clause says.
+    binds: bool = False
 
 
 @dataclass(slots=True)
@@ -678,10 +686,15 @@ def _cue_maker(sentence: str, norm: Squeezed) -> Callable[..., _Cue]:
     """Cues at folded offsets of ``norm``, quoting ``sentence`` as written."""
 
     def cue(
-        start: int, end: int, kind: str = "", weak: bool = False, datable: bool = False
+        start: int,
+        end: int,
+        kind: str = "",
+        weak: bool = False,
+        datable: bool = False,
+        binds: bool = False,
     ) -> _Cue:
         orig_start, orig_end = norm.span(start, end)
-        return _Cue(start, end, sentence[orig_start:orig_end], kind, weak, datable)
+        return _Cue(start, end, sentence[orig_start:orig_end], kind, weak, datable, binds)
 
     return cue
 
@@ -874,6 +887,9 @@ def _history(analysis: _Analysis, start: int, end: int) -> _Cue | None:
         elif cut_start > start:
             clause_end = cut_start
             break
+    for c in analysis.times:
+        if c.binds and c.end <= start and analysis.words_between(c.end, start) <= _BINDS_WORDS:
+            return c  # "marked on Sunday 25 years since the bombing"
     in_clause = [
         c
         for c in analysis.times
@@ -927,7 +943,15 @@ def _time_markers(
     # each with every one before it).
     taken = bytearray(len(folded) + 1)
 
-    def add(start: int, end: int, kind: str, *, weak: bool = False, datable: bool = False) -> None:
+    def add(
+        start: int,
+        end: int,
+        kind: str,
+        *,
+        weak: bool = False,
+        datable: bool = False,
+        binds: bool = False,
+    ) -> None:
         if taken.find(1, start, max(end, start + 1)) != -1:
             return
         taken[start:end] = b"\x01" * (end - start)
@@ -937,7 +961,7 @@ def _time_markers(
             and _SUPERLATIVE.search(folded, 0, start)
         ):
             return  # "the worst violence since 2004" is about now
-        markers.append(make(start, end, kind, weak, datable))
+        markers.append(make(start, end, kind, weak, datable, binds))
 
     for m in vocabulary.recent.finditer(folded, words):
         add(m.start(), m.end(), "recent")
@@ -958,7 +982,8 @@ def _time_markers(
                 add(m.start(), m.end(), "history", datable=True)
     for m in vocabulary.history.finditer(folded, words):
         datable = _DATABLE.search(m.group()) is not None
-        add(m.start(), m.end(), "history", datable=datable)
+        binds = _YEARS_SINCE.search(m.group()) is not None
+        add(m.start(), m.end(), "history", datable=datable, binds=binds)
     for m in vocabulary.weak_history.finditer(folded, words):
         # "the former police officer", "bivsi ministar", "ish-policit": about the person.
         if _PERSON_AFTER.match(folded, m.end()) or _PERSON.match(folded, m.start() + 4):

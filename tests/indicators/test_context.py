@@ -386,8 +386,30 @@ def test_years_since_dates_what_follows_it() -> None:
         BACKGROUND,
         "25 years since",
     )
-    # Not a look back: a count of years since is no date of what the sentence reports.
-    assert_verdict(verdict("Police raided the village on Monday.", "raided"), EVENT, None)
+    # It dates the words right after it even when the clause also says when the
+    # anniversary was marked.
+    assert_verdict(
+        verdict("Србија је у недељу обележила 25 година од почетка бомбардовања.", "бомбардовања"),
+        BACKGROUND,
+        "25 година од",
+    )
+    # But not a match further on.
+    assert_verdict(
+        verdict(
+            "On the day that marked 25 years since the bombing, police in the city raided"
+            " two houses on Sunday.",
+            "raided",
+        ),
+        EVENT,
+        None,
+    )
+
+
+def test_a_comma_inside_a_number_cuts_no_clause() -> None:
+    sentence = "Aircraft violated the airspace more than 4,000 times last year."
+    assert_verdict(
+        verdict(sentence, "violated", published=date(2021, 3, 17)), BACKGROUND, "last year"
+    )
 
 
 @pytest.mark.parametrize(
