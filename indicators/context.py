@@ -142,7 +142,7 @@ _HEDGE = {
         prete? (?:za)?prijeti\w* pretnj\w* strah(?:uje|uju|ovanj\w*)? plase\sse opasnost rizik
         planira\w* namerava\w* namjerava\w* sprem(?:an|na|ni|no) pozva(?:o|la|li)
         poziva(?:ju)? zahteva\w* zahtijeva\w* zatrazi\w* treba(?:lo)? mora(?:ju|o)?
-        ocekuje\s(?:se)?
+        ocekuje\s(?:se)? traz(?:i|e|imo|io|ila|ili)\s(?:od|da)
         """
     ),
     "sq": _alternatives(
@@ -150,6 +150,7 @@ _HEDGE = {
         mund mundet mundesi\w* mundshme ndoshta nese ne\sqofte\sse sikur
         kercen(?:oi|on|ojne|uan) kercenim\w* frike\w* frikesohe\w* rrezik\w* planifiko\w*
         synon duhet b[eë]ri?\sthirrje ben\sthirrje kerkoi\sqe pritet priten
+        kerko(?:n|jne|ne|i|ju)\s(?:nga|qe|te)(?=\s) i\skerko(?:n|i)
         """
     ),
 }

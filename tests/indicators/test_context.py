@@ -232,6 +232,12 @@ def test_a_match_over_several_clauses_is_judged_by_its_first(
          '"Nëse"'),
         # Serbian "bi" means nothing in English text.
         ("Police raided a bi-weekly market in the north.", "raided", "en", EVENT, None),
+        # Demands that something happen; searching for someone is no demand.
+        ("Blinken i kërkoi Vuçiqit tërheqjen e trupave.", "tërheqjen", "sq", BACKGROUND,
+         '"i kërkoi"'),
+        ("SAD traže od Prištine da odloži primenu uredbe.", "odloži", "sr", BACKGROUND,
+         '"traže od"'),
+        ("Policija traži napadače posle pucnjave.", "pucnjave", "sr", EVENT, None),
         # "BiH" is Bosnia and Herzegovina, not the conditional "bih".
         ("Vojska BiH je stavljena u pripravnost.", "stavljena", "sr", EVENT, None),
         ("Војска БиХ је стављена у приправност.", "стављена", "sr", EVENT, None),
