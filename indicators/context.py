@@ -195,6 +195,7 @@ _HISTORY_PHRASES = {
         (?:a|one|two|three|four|five|several|many|few|\d+)\s(?:decades?|centur(?:y|ies))\sago
         (?:decades|centuries|years|generations)\sago last\syear
         (?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|several)\s(?:years?|decades?|centur(?:y|ies))\ssince
+        anniversary\sof
         """
     ),
     "sr": _alternatives(
@@ -202,7 +203,7 @@ _HISTORY_PHRASES = {
         ranije prethodno nekada u\sproslosti istorijski (?:tokom|posle|nakon|od|pre)\srata
         za\svreme\srata devedesetih prosle\sgodine
         pre\s(?:vise\sod\s|oko\s|skoro\s|gotovo\s)?(?:\w+\s)?(?:godin\w*|decenij\w*|vek\w*)
-        (?:\d+|\w+)\s(?:godin\w*|decenij\w*|vek\w*)\sod (?:cetvrt|pola)\sveka\sod
+        (?:\d+|\w+)\s(?:godin\w*|decenij\w*|vek\w*)\sod (?:cetvrt|pola)\sveka\sod godisnjic\w*
         """
     ),
     "sq": _alternatives(
@@ -210,7 +211,7 @@ _HISTORY_PHRASES = {
         me\spare ne\ste\skaluaren historikisht (?:gjate|pas|para)\sluftes qe\snga\slufta
         vitin\se\skaluar vitit\ste\skaluar vjet
         para\s(?:\w+\s)?(?:vitesh|viti|dekad\w*|shekull\w*)
-        (?:\d+|\w+)\s(?:vjet|vite|dekad\w*)\s(?:qe\s)?nga
+        (?:\d+|\w+)\s(?:vjet|vite|dekad\w*)\s(?:qe\s)?nga pervjetor\w*
         """
     ),
 }
@@ -284,8 +285,13 @@ _RECENT = {
 _AND = re.compile(r"\b(?:and|i|dhe)\b")
 _DATABLE = re.compile(r"\d|ago|year|godin|vit|vjet|rata|luft")  # history phrases that are dates
 _SINCE = re.compile(r"since\b|od\b|(?:qe\s)?nga\b")
-_YEARS_SINCE = re.compile(
-    r"(?:year|decade|centur|godin|decenij|vek|vjet|vite|dekad)\w*\s(?:since|od|(?:qe\s)?nga)$"
+# History cues that date only the words right after them, not their whole clause:
+# "25 years since the bombing", "26 godina od", "the anniversary of the siege",
+# "godišnjica bombardovanja", "përvjetori i masakrës". "Police arrested three men
+# at a rally marking the anniversary of the bombing" reports an arrest.
+_BINDING_HISTORY = re.compile(
+    r"(?:(?:year|decade|centur|godin|decenij|vek|vjet|vite|dekad)\w*\s(?:since|od|(?:qe\s)?nga)"
+    r"|anniversary\sof|godisnjic\w*|pervjetor\w*)$"
 )
 _BINDS_WORDS = 3  # words between "25 years since" and the match it dates
 _SUPERLATIVE = re.compile(
@@ -894,7 +900,8 @@ def _history(analysis: _Analysis, start: int, end: int) -> _Cue | None:
     in_clause = [
         c
         for c in analysis.times
-        if clause_start <= c.start
+        if not c.binds
+        and clause_start <= c.start
         and c.end <= clause_end
         and not (c.weak and c.end > start)  # "arrested the former officer": not history
     ]
@@ -907,7 +914,10 @@ def _history(analysis: _Analysis, start: int, end: int) -> _Cue | None:
     before = [
         c
         for c in analysis.times
-        if c.end <= clause_start and not c.weak and not _in_relative_clause(analysis, c)
+        if c.end <= clause_start
+        and not c.weak
+        and not c.binds
+        and not _in_relative_clause(analysis, c)
     ]
     if before and before[-1].kind == "history":
         return before[-1]
@@ -983,7 +993,7 @@ def _time_markers(
                 add(m.start(), m.end(), "history", datable=True)
     for m in vocabulary.history.finditer(folded, words):
         datable = _DATABLE.search(m.group()) is not None
-        binds = _YEARS_SINCE.search(m.group()) is not None
+        binds = _BINDING_HISTORY.search(m.group()) is not None
         add(m.start(), m.end(), "history", datable=datable, binds=binds)
     for m in vocabulary.weak_history.finditer(folded, words):
         # "the former police officer", "bivsi ministar", "ish-policit": about the person.

@@ -411,6 +411,20 @@ def test_years_since_dates_what_follows_it() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("sentence", "match", "status"),
+    [
+        ("Serbia marked the anniversary of the NATO bombing with sirens.", "bombing", BACKGROUND),
+        ("Police arrested three men at a rally marking the anniversary of the bombing.",
+         "arrested", EVENT),
+        ("Обележена је годишњица НАТО бомбардовања.", "бомбардовања", BACKGROUND),
+        ("U përkujtua përvjetori i masakrës së Reçakut.", "masakrës", BACKGROUND),
+    ],
+)  # fmt: skip
+def test_an_anniversary_dates_only_what_it_names(sentence: str, match: str, status: Status) -> None:
+    assert verdict(sentence, match).status is status
+
+
 def test_a_comma_inside_a_number_cuts_no_clause() -> None:
     sentence = "Aircraft violated the airspace more than 4,000 times last year."
     assert_verdict(
