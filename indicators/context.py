@@ -278,6 +278,7 @@ _RECENT = {
         r"""
         sot dje mbreme sonte kete\s(?:jave|muaj) (?:javen|muajin)\se\skaluar se\sfundmi tani
         aktualisht te\s(?:henen|marten|merkuren|enjten|premten|shtunen|dielen)
+        (?:\w+\s)?(?:dite|ore|jave)\sme\spare
         para\s(?:\w+\s)?(?:ditesh|javesh|oresh)
         """
     ),
