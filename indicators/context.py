@@ -272,6 +272,7 @@ _RECENT = {
         (?:ovog|proslog)\s(?:meseca|mjeseca) nedavno sada trenutno
         (?:u\s)?(?:ponedeljak|ponedjeljak|utorak|sredu|srijedu|cetvrtak|petak|subotu|nedelju)
         pre\s(?:\w+\s)?(?:dana|nedelj\w*|sedmic\w*|sati)
+        (?:\w+\s)?(?:dan|dana|sat|sata|sati|nedelju|sedmicu)\sranije
         """
     ),
     "sq": _alternatives(

@@ -362,6 +362,7 @@ def test_history_without_published_date_counts_only_explicit_phrases(
         ("Barikade su podignute juče.", "Barikade", EVENT, None),
         ("Policia hyri në veri gjatë luftës.", "hyri", BACKGROUND, "gjatë luftës"),
         ("Barrikadat u ngritën dje.", "Barrikadat", EVENT, None),
+        ("Vašington je dan ranije saopštio da prati gomilanje trupa.", "gomilanje", EVENT, None),
         ("Uashingtoni tha një ditë më parë se po monitoron grumbullimin.", "grumbullimin", EVENT,
          None),
         ("Srbija obeležava 26 godina od NATO bombardovanja.", "bombardovanja", BACKGROUND,
