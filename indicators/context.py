@@ -170,6 +170,14 @@ _CONDITIONAL_OPENING = {
     "sr": r"ako|ukoliko|u\sslucaju",
     "sq": r"nese|ne\sqofte\sse|sikur|ne\srast",
 }
+# A yes/no question asks whether it will happen ("Will the barricades return?", "Da li
+# će vojska ući?", "A do të rikthehen barrikadat?"), after an optional label
+# ("Analysis:"); a question with "who" or "why" takes the event as given.
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(?:[^\W\d_]+\s?:\s)?(?:will|would|can|could|is|are|was|were|do|does|did|should|has"
+    r"|have|may|might|da\sli|hoce\sli|moze\sli|je\sli|a)\b"
+)
+_QUESTION_WORD = re.compile(r"(?:[^\W\d_]+\s?:\s)?")  # the label before it, to skip
 # "announced it would postpone": a reported decision, not a hypothesis.
 _REPORTING_VERB = (
     r"\b(?:said|says|announced|declared|confirmed|decided|agreed|stated|stressed|told|added"
@@ -196,6 +204,8 @@ _HISTORY_PHRASES = {
         (?:decades|centuries|years|generations)\sago last\syear
         (?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|several)\s(?:years?|decades?|centur(?:y|ies))\ssince
         anniversary\sof
+        (?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|several)\s(?:years?|decades?)\safter
+        (?:[4-9]|1\d|2\d|eighteen)\smonths\safter
         """
     ),
     "sr": _alternatives(
@@ -203,7 +213,8 @@ _HISTORY_PHRASES = {
         ranije prethodno nekada u\sproslosti istorijski (?:tokom|posle|nakon|od|pre)\srata
         za\svreme\srata devedesetih prosle\sgodine
         pre\s(?:vise\sod\s|oko\s|skoro\s|gotovo\s)?(?:\w+\s)?(?:godin\w*|decenij\w*|vek\w*)
-        (?:\d+|\w+)\s(?:godin\w*|decenij\w*|vek\w*)\sod (?:cetvrt|pola)\sveka\sod godisnjic\w*
+        (?:\d+|\w+)\s(?:godin\w*|decenij\w*|vek\w*)\s(?:od|posle|nakon) (?:cetvrt|pola)\sveka\sod
+        godisnjic\w*
         """
     ),
     "sq": _alternatives(
@@ -211,7 +222,7 @@ _HISTORY_PHRASES = {
         me\spare ne\ste\skaluaren historikisht (?:gjate|pas|para)\sluftes qe\snga\slufta
         vitin\se\skaluar vitit\ste\skaluar vjet
         para\s(?:\w+\s)?(?:vitesh|viti|dekad\w*|shekull\w*)
-        (?:\d+|\w+)\s(?:vjet|vite|dekad\w*)\s(?:qe\s)?nga pervjetor\w*
+        (?:\d+|\w+)\s(?:vjet|vite|dekad\w*)\s(?:(?:qe\s)?nga|pas) pervjetor\w*
         """
     ),
 }
@@ -292,10 +303,11 @@ _SINCE = re.compile(r"since\b|od\b|(?:qe\s)?nga\b")
 # "godišnjica bombardovanja", "përvjetori i masakrës". "Police arrested three men
 # at a rally marking the anniversary of the bombing" reports an arrest.
 _BINDING_HISTORY = re.compile(
-    r"(?:(?:year|decade|centur|godin|decenij|vek|vjet|vite|dekad)\w*\s(?:since|od|(?:qe\s)?nga)"
-    r"|anniversary\sof|godisnjic\w*|pervjetor\w*)$"
+    r"(?:(?:year|decade|centur|month|godin|decenij|vek|vjet|vite|dekad)\w*"
+    r"\s(?:since|after|od|posle|nakon|(?:qe\s)?nga|pas)|anniversary\sof|godisnjic\w*|pervjetor\w*)$"
 )
 _BINDS_WORDS = 3  # words between "25 years since" and the match it dates
+_PUNCTUATION = re.compile(r"[,;:()]")
 _SUPERLATIVE = re.compile(
     r"\b(?:worst|biggest|largest|deadliest|bloodiest|heaviest|fiercest|highest|strongest|gravest"
     r"|most\s\w+|first|not\s(?:been\s)?seen|unseen|unprecedented|najgor\w*|najve\w*|najkrvav\w*"
@@ -349,6 +361,13 @@ _CUT = re.compile(
     + r")\b"
 )
 _RELATIVE = frozenset({"which", "who", "whose", "koji", "koja", "koje"})
+# A reporting clause set off by commas inside another clause: ", it added,", ", police
+# said,", ", rekao je,", ", kako je rekao Kurti,", ", tha ai,".
+_INSERTED_REPORT = re.compile(
+    r",\s(?:kako\s(?:je|su)\s)?(?:[^\W\d_]+\s){0,3}?(?:said|says|added|adds|noted|stated|claimed"
+    r"|insisted|told\s\w+|rekao|rekla|rekli|naveo|navela|dodao|dodala|kaze|tvrdi|tha|shtoi"
+    r"|theksoi|pohoi|deklaroi)(?:\s(?:je|su|ai|ajo|ata|[^\W\d_]+)){0,2}?,"
+)
 _OPENING_SUBORDINATOR = re.compile(
     r"\W*(?:although|though|while|whereas|because|since|as|after|before|when|even\sthough"
     r"|despite|iako|mada|dok|jer|posle|nakon|edhe\spse|megjithese|pas)\b"
@@ -677,8 +696,11 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
         if _is_hedge(folded, m)
     ]
     opening = vocabulary.conditional_opening.match(folded)
+    if opening is None and folded.rstrip(" \"')").endswith("?"):
+        opening = _YES_NO_QUESTION.match(folded)
     if opening is not None:
         start = opening.end() - len(opening.group().lstrip(" \"'(-"))
+        start = _QUESTION_WORD.match(folded, start).end()  # type: ignore[union-attr]
         hedges.append(cue(start, opening.end(), kind="opening"))
     times = sorted(_time_markers(folded, words, published, vocabulary, cue), key=lambda c: c.start)
     return _Analysis(
@@ -770,7 +792,14 @@ def _clause_cuts(folded: str) -> _ClauseCuts:
     after: list[int] = []
     hedge: list[int] = []
     history: list[tuple[int, int, bool]] = []
+    inserted = {
+        offset
+        for found in _INSERTED_REPORT.finditer(folded)
+        for offset in (found.start(), found.end() - 1)
+    }
     for m in _CUT.finditer(folded):
+        if m.start() in inserted:
+            continue  # "A drone, it added, had not crossed": one clause
         word = m["word"]
         if word is not None:
             checks = _WORD_CUTS[word]
@@ -897,7 +926,12 @@ def _history(analysis: _Analysis, start: int, end: int) -> _Cue | None:
             clause_end = cut_start
             break
     for c in analysis.times:
-        if c.binds and c.end <= start and analysis.words_between(c.end, start) <= _BINDS_WORDS:
+        if (
+            c.binds
+            and c.end <= start
+            and analysis.words_between(c.end, start) <= _BINDS_WORDS
+            and not _PUNCTUATION.search(analysis.folded, c.end, start)
+        ):
             return c  # "marked on Sunday 25 years since the bombing"
     in_clause = [
         c

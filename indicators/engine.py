@@ -181,7 +181,7 @@ class Engine:
                         previous=previous_text,
                         lang=lang,
                         memo=context_memo,
-                        frame=None if sentence.is_title else frame,
+                        frame=frame,
                     )
                 )
 

@@ -428,6 +428,45 @@ def test_an_anniversary_dates_only_what_it_names(sentence: str, match: str, stat
     assert verdict(sentence, match).status is status
 
 
+def test_years_after_dates_only_what_it_names() -> None:
+    sentence = "Two years after the attack, Kosovo deployed special police to the north."
+    assert_verdict(verdict(sentence, "attack"), BACKGROUND, "Two years after")
+    assert_verdict(verdict(sentence, "deployed"), EVENT, None)
+    assert_verdict(
+        verdict("The embassy reopened 18 months after the deadly attack.", "attack"),
+        BACKGROUND,
+        "18 months after",
+    )
+
+
+def test_an_inserted_reporting_clause_does_not_cut_the_clause_around_it() -> None:
+    sentence = "A drone, it added, had not crossed into the airspace."
+    assert_verdict(verdict(sentence, "drone"), BACKGROUND, '"not"')
+    assert_verdict(
+        verdict("Dron, rekao je ministar, nije ušao u vazdušni prostor.", "Dron", lang="sr"),
+        BACKGROUND,
+        '"nije"',
+    )
+    # A comma that ends a clause still does.
+    assert_verdict(verdict("No one was hurt, and troops were deployed.", "deployed"), EVENT, None)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "match", "status"),
+    [
+        ("Will Serbia send troops to the border?", "troops", BACKGROUND),
+        ("Analysis: Can the mission survive the gang offensive?", "offensive", BACKGROUND),
+        ("Da li će vojska ući na sever?", "vojska", BACKGROUND),
+        ("Analizë: A do të rikthehen barrikadat në veri?", "barrikadat", BACKGROUND),
+        # A question that takes the event as given, and a statement.
+        ("Who fired the shots at the police?", "fired the shots", EVENT),
+        ("Serbia sent troops to the border.", "troops", EVENT),
+    ],
+)
+def test_a_yes_no_question_is_hypothetical(sentence: str, match: str, status: Status) -> None:
+    assert verdict(sentence, match).status is status
+
+
 def test_a_comma_inside_a_number_cuts_no_clause() -> None:
     sentence = "Aircraft violated the airspace more than 4,000 times last year."
     assert_verdict(
