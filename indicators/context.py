@@ -86,7 +86,8 @@ _NEGATION = {
     "sr": _alternatives(
         r"""
         ne(?!\ssamo\b) nije nisu nisam nismo niste nema nemaju nece necemo niko nikoga nikome
-        nista nijedan nijedna nijedno nijednog nijednu nikada nikad niti bez(?!\sobzira\b)
+        nista nijedan nijedna nijedno nijednog nijednu nikada nikad niti
+        (?<!ostao\s)(?<!ostala\s)(?<!ostali\s)(?<!ostalo\s)(?<!ostale\s)bez(?!\sobzira\b)
         sprecen\w* sprecil\w* sprecio osujecen\w* osujetil\w*
         negira\w* demantova\w* odbi(?:o|la|li|le|lo|ja|jaju|jao|jala|jali)\sda
         """
@@ -140,8 +141,9 @@ _HEDGE = {
         mogao mogla moglo mogli mogle moze mozda moguce mogucnost\w* bi bismo biste bih ako
         ukoliko verovatno vjerovatno navodno (?:za)?pretio (?:za)?pretila (?:za)?pretili
         prete? (?:za)?prijeti\w* pretnj\w* strah(?:uje|uju|ovanj\w*)? plase\sse opasnost rizik
-        planira\w* namerava\w* namjerava\w* sprem(?:an|na|ni|no) pozva(?:o|la|li)
-        poziva(?:ju)? zahteva\w* zahtijeva\w* zatrazi\w* treba(?:lo)? mora(?:ju|o)?
+        planira\w* namerava\w* namjerava\w* sprem(?:an|na|ni|no)
+        (?:pozva(?:o|la|li)|poziva(?:ju)?)\s(?:\w+\s){0,2}?(?:da|na)
+        zahteva\w* zahtijeva\w* zatrazi\w* treba(?:lo)? mora(?:ju|o)?
         ocekuje\s(?:se)? traz(?:i|e|imo|io|ila|ili)\s(?:od|da)
         """
     ),
@@ -745,6 +747,8 @@ def _carried(previous: str, published: date | None, group: str | None) -> _Cue |
 def _negation_kind(word: str) -> str:
     if _SUBJECT_NEGATION.fullmatch(word):
         return "subject"
+    if word in ("without", "bez"):
+        return "preposition"
     return "prevention" if _PREVENTION.match(word) else ""
 
 
@@ -832,6 +836,9 @@ def _cut_between(cuts: tuple[int, ...], low: int, high: int) -> bool:
 # --- negation and hedging ---------------------------------------------------------
 
 _NEGATION_REACH = 8  # words from a negator to the match it negates
+# "without" negates its own object ("without casualties", "bez žrtava"), not what
+# follows it ("trucks without licence plates blocking a bridge").
+_PREPOSITION_REACH = 1
 _HEDGE_REACH = 20  # words from a hedge to the match it hedges
 _AFTER_REACH = 4  # words from the end of a match to a negator or modal after it
 
@@ -851,7 +858,8 @@ def _negated(analysis: _Analysis, start: int, end: int) -> _Cue | None:
                 # in "talks failed to resume"), not a negation of it.
                 continue
             return cue  # inside the match: "troops were not deployed", "No one was hurt"
-        if cue.end > start or analysis.words_between(cue.end, start) > _NEGATION_REACH:
+        reach = _PREPOSITION_REACH if cue.kind == "preposition" else _NEGATION_REACH
+        if cue.end > start or analysis.words_between(cue.end, start) > reach:
             continue
         if _cut_between(analysis.negation_cuts, cue.end, start):
             continue

@@ -97,6 +97,11 @@ def test_negation_en(sentence: str, match: str, status: Status, reason: str | No
         ("Vojska nije raspoređena na granici.", "raspoređena", "sr", BACKGROUND, '"nije"'),
         ("Policija je privela 12 ljudi, niko nije ranjen.", "privela", "sr", EVENT, None),
         ("Incident je prošao bez žrtava.", "žrtava", None, BACKGROUND, '"bez"'),
+        # "Without" negates its own object only; "ostao bez" (lost) is no negation.
+        ("Trucks without plates were blocking the bridge.", "blocking the bridge", "en", EVENT,
+         None),
+        ("Policajac je ostao bez palca u eksploziji.", "palca", "sr", EVENT, None),
+        ("Vojska je pozvala rezerviste u jedinice.", "rezerviste", "sr", EVENT, None),
         ("Askush nuk u plagos gjatë protestës.", "plagos", "sq", BACKGROUND, '"Askush"'),
         ("Policia nuk arrestoi asnjë protestues.", "arrestoi", None, BACKGROUND, '"nuk"'),
         ("Ushtria s'u dërgua në kufi.", "dërgua", "sq", BACKGROUND, '"s\'"'),
