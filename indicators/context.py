@@ -87,7 +87,7 @@ _NEGATION = {
         r"""
         ne(?!\ssamo\b) nije nisu nisam nismo niste nema nemaju nece necemo niko nikoga nikome
         nista nijedan nijedna nijedno nijednog nijednu nikada nikad niti
-        (?<!ostao\s)(?<!ostala\s)(?<!ostali\s)(?<!ostalo\s)(?<!ostale\s)bez(?!\sobzira\b)
+        bez(?<!ostao\sbez)(?<!ostal[aeio]\sbez)(?!\sobzira\b)
         sprecen\w* sprecil\w* sprecio osujecen\w* osujetil\w*
         negira\w* demantova\w* odbi(?:o|la|li|le|lo|ja|jaju|jao|jala|jali)\sda
         """
