@@ -371,10 +371,10 @@ def test_history_without_published_date_counts_only_explicit_phrases(
         ("Uashingtoni tha një ditë më parë se po monitoron grumbullimin.", "grumbullimin", EVENT,
          None),
         ("Srbija obeležava 26 godina od NATO bombardovanja.", "bombardovanja", BACKGROUND,
-         "26 godina od"),
+         "godina od"),
         ("Четврт века од Кумановског споразума и бомбардовања.", "бомбардовања", BACKGROUND,
          "Четврт века од"),
-        ("25 vjet nga masakra e Reçakut.", "masakra", BACKGROUND, "25 vjet nga"),
+        ("25 vjet nga masakra e Reçakut.", "masakra", BACKGROUND, "vjet nga"),
     ],
 )  # fmt: skip
 def test_history_sr_sq(sentence: str, match: str, status: Status, reason: str | None) -> None:
@@ -398,14 +398,14 @@ def test_years_since_dates_what_follows_it() -> None:
     assert_verdict(
         verdict("Sirens mark 25 years since the NATO bombing.", "bombing"),
         BACKGROUND,
-        "25 years since",
+        "years since",
     )
     # It dates the words right after it even when the clause also says when the
     # anniversary was marked.
     assert_verdict(
         verdict("Србија је у недељу обележила 25 година од почетка бомбардовања.", "бомбардовања"),
         BACKGROUND,
-        "25 година од",
+        "година од",
     )
     # But not a match further on.
     assert_verdict(
@@ -435,7 +435,7 @@ def test_an_anniversary_dates_only_what_it_names(sentence: str, match: str, stat
 
 def test_years_after_dates_only_what_it_names() -> None:
     sentence = "Two years after the attack, Kosovo deployed special police to the north."
-    assert_verdict(verdict(sentence, "attack"), BACKGROUND, "Two years after")
+    assert_verdict(verdict(sentence, "attack"), BACKGROUND, "years after")
     assert_verdict(verdict(sentence, "deployed"), EVENT, None)
     assert_verdict(
         verdict("The embassy reopened 18 months after the deadly attack.", "attack"),
