@@ -302,7 +302,7 @@ class TermIndex:
         if starters.isdisjoint(present):
             return [{} for _ in sentences]  # decided by set operations alone
         return [
-            self._find_in(words, present, cache, starters, long_words)
+            self._find_in(words, cache, starters, long_words)
             if not starters.isdisjoint(words)
             else {}
             for words in sentences
@@ -311,17 +311,19 @@ class TermIndex:
     def _find_in(
         self,
         words: Sequence[str],
-        present: set[str],
         cache: dict[str, _Starts],
         starters: set[str],
         long_words: dict[str, _Starts],
     ) -> dict[int, list[WordRange]]:
-        """The terms in one word list; ``present`` holds (at least) all its words."""
+        """The terms in one word list."""
         hits: dict[int, list[WordRange]] = {}
         terms = self._terms
         after_last = len(words) - 1
         if not isinstance(words, list):
             words = list(words)  # slices are compared with lists of words
+        # A phrase's other exact words must be in this sentence, not only somewhere in the
+        # document: the sentence's own words, gathered when a phrase first asks.
+        own: set[str] | None = None
         for index in [i for i, word in enumerate(words) if word in starters]:
             word = words[index]
             starts = cache.get(word) or long_words[word]
@@ -349,10 +351,14 @@ class TermIndex:
                             if last >= 0:
                                 hits.setdefault(term_id, []).append((index, last))
             for term_id, needed in starts.gapped:
-                if needed <= present:
-                    last = _align(terms[term_id], words, 1, index + 1)
-                    if last >= 0:
-                        hits.setdefault(term_id, []).append((index, last))
+                if needed:
+                    if own is None:
+                        own = set(words)
+                    if not needed <= own:
+                        continue
+                last = _align(terms[term_id], words, 1, index + 1)
+                if last >= 0:
+                    hits.setdefault(term_id, []).append((index, last))
             for term_id, anchor, exact, before in starts.anchored_exact:
                 first = index - anchor
                 if (
@@ -362,13 +368,17 @@ class TermIndex:
                 ):
                     hits.setdefault(term_id, []).append((first, first + len(exact) - 1))
             for term_id, anchor, needed in starts.anchored:
-                if needed <= present:
-                    term = terms[term_id]
-                    first = _align_back(term, words, anchor, index)
-                    if first >= 0:
-                        last = _align(term, words, anchor + 1, index + 1)
-                        if last >= 0:
-                            hits.setdefault(term_id, []).append((first, last))
+                if needed:
+                    if own is None:
+                        own = set(words)
+                    if not needed <= own:
+                        continue
+                term = terms[term_id]
+                first = _align_back(term, words, anchor, index)
+                if first >= 0:
+                    last = _align(term, words, anchor + 1, index + 1)
+                    if last >= 0:
+                        hits.setdefault(term_id, []).append((first, last))
         return hits
 
 
