@@ -137,14 +137,14 @@ class _Starts:
     gapped: tuple[tuple[int, frozenset[str]], ...]  # a gap after the first word
     # Phrases this word anchors: (term, its position in the term, the term's other exact words).
     anchored: tuple[tuple[int, int, frozenset[str]], ...]
-    # The same phrases when every word is exact and adjacent: (term, position, words,
-    # the word just before this one), matched by comparing that word, then a slice
-    # of the sentence (no alignment needed).
-    anchored_exact: tuple[tuple[int, int, list[str], str], ...]
+    # The same phrases when every word is exact and adjacent, under the word just
+    # before this one: (term, position, words), matched by looking up the word before
+    # it, then comparing a slice of the sentence (no alignment needed).
+    anchored_exact: dict[str, tuple[tuple[int, int, list[str]], ...]]
     phrases: bool  # whether the word starts or anchors any phrase (most start single words)
 
 
-_NOTHING = _Starts((), {}, {}, (), (), (), (), False)
+_NOTHING = _Starts((), {}, {}, (), (), (), {}, False)
 
 
 def _exact_words(term: TermWords) -> list[str] | None:
@@ -234,11 +234,11 @@ class TermIndex:
             for term_id, anchor in anchored_all
             if _exact_words(self._terms[term_id]) is None
         )
-        anchored_exact = tuple(
-            (term_id, anchor, exact, exact[anchor - 1])
-            for term_id, anchor in anchored_all
-            if (exact := _exact_words(self._terms[term_id])) is not None
-        )
+        by_before: dict[str, list[tuple[int, int, list[str]]]] = {}
+        for term_id, anchor in anchored_all:
+            if (exact := _exact_words(self._terms[term_id])) is not None:
+                by_before.setdefault(exact[anchor - 1], []).append((term_id, anchor, exact))
+        anchored_exact = {before: tuple(found) for before, found in by_before.items()}
         if not found and not anchored and not anchored_exact:
             return _NOTHING
         single: list[int] = []
@@ -359,14 +359,11 @@ class TermIndex:
                 last = _align(terms[term_id], words, 1, index + 1)
                 if last >= 0:
                     hits.setdefault(term_id, []).append((index, last))
-            for term_id, anchor, exact, before in starts.anchored_exact:
-                first = index - anchor
-                if (
-                    first >= 0
-                    and words[index - 1] == before
-                    and words[first : first + len(exact)] == exact
-                ):
-                    hits.setdefault(term_id, []).append((first, first + len(exact) - 1))
+            if starts.anchored_exact and index > 0:
+                for term_id, anchor, exact in starts.anchored_exact.get(words[index - 1], ()):
+                    first = index - anchor
+                    if first >= 0 and words[first : first + len(exact)] == exact:
+                        hits.setdefault(term_id, []).append((first, first + len(exact) - 1))
             for term_id, anchor, needed in starts.anchored:
                 if needed:
                     if own is None:
