@@ -44,7 +44,7 @@ from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from indicators.alternation import WordAlternation, split_alternatives
-from indicators.text import WORD_PATTERN, word_texts
+from indicators.text import WORD_PATTERN, Normalized, word_texts
 from indicators.timewords import Squeezed, dated_mentions, squeeze
 from indicators.types import Status
 
@@ -176,10 +176,9 @@ _CONDITIONAL_OPENING = {
 # će vojska ući?", "A do të rikthehen barrikadat?"), after an optional label
 # ("Analysis:"); a question with "who" or "why" takes the event as given.
 _YES_NO_QUESTION = re.compile(
-    r"^\W*(?:[^\W\d_]+\s?:\s)?(?:will|would|can|could|is|are|was|were|do|does|did|should|has"
-    r"|have|may|might|da\sli|hoce\sli|moze\sli|je\sli|a)\b"
+    r"^\W*(?:[^\W\d_]+\s?:\s)?(?P<word>will|would|can|could|is|are|was|were|do|does|did|should"
+    r"|has|have|may|might|da\sli|hoce\sli|moze\sli|je\sli|a)\b"
 )
-_QUESTION_WORD = re.compile(r"(?:[^\W\d_]+\s?:\s)?")  # the label before it, to skip
 # "announced it would postpone": a reported decision, not a hypothesis.
 _REPORTING_VERB = (
     r"\b(?:said|says|announced|declared|confirmed|decided|agreed|stated|stressed|told|added"
@@ -532,26 +531,27 @@ class _Analysis:
 # since the bombing", "Ten years on", "the anniversary of", "godišnjica", "26 godina
 # od", "na današnji dan", "25 vjet nga", "përvjetori". (Not "years ago" or "after" a
 # short time: "Man held over attack two years ago" reports an arrest.)
+# (Searched in folded text whose whitespace is not squeezed: "\s+" between words.)
 _RETROSPECTIVE = re.compile(
-    r"\b(?:(?:years?|decades?|centur(?:y|ies))\s(?:since|after|on)|anniversary"
-    r"|godisnjic\w*|na\sdanasnji\sdan|(?:godin\w*|decenij\w*|veka?)\s(?:od(?!\sstrane)|posle|nakon)"
-    r"|(?:vjet|vite|dekad\w*)\s(?:qe\snga|nga|pas)|pervjetor\w*)\b"
+    r"\b(?:(?:years?|decades?|centur(?:y|ies))\s+(?:since|after|on)|anniversary|godisnjic\w*"
+    r"|na\s+danasnji\s+dan|(?:godin\w*|decenij\w*|veka?)\s+(?:od(?!\s+strane)|posle|nakon)"
+    r"|(?:vjet|vite|dekad\w*)\s+(?:qe\s+nga|nga|pas)|pervjetor\w*)\b"
 )
 
 
-def retrospective_cue(text: str) -> str | None:
-    """The words of ``text`` (as written) that frame an item as a look back, or None.
+def retrospective_cue(norm: Normalized, start: int = 0, end: int | None = None) -> str | None:
+    """The words of folded ``norm.text[start:end]`` that frame an item as a look back,
+    quoted as written; None if there are none.
 
-    The engine asks it of an item's title and lead; given as ``frame`` to
-    :func:`classify_context`, it dates the item's past-tense sentences that
-    carry no time marker of their own ("More than 11,000 people were killed").
+    The engine asks it of an item's title and lead (in the item's folded text); given
+    as ``frame`` to :func:`classify_context`, it dates the item's past-tense sentences
+    that carry no time marker of their own ("More than 11,000 people were killed").
     """
-    norm = squeeze(text)
-    found = _RETROSPECTIVE.search(norm.text)
+    found = _RETROSPECTIVE.search(norm.text, start, len(norm.text) if end is None else end)
     if found is None:
         return None
-    start, end = norm.span(found.start(), found.end())
-    return text[start:end]
+    orig_start, orig_end = norm.span(found.start(), found.end())
+    return norm.original[orig_start:orig_end]
 
 
 # Verdicts are immutable, so the common one is shared rather than built per match.
@@ -684,12 +684,7 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
     hedges = [
         cue(m.start(), m.end())
         for m in vocabulary.hedge.finditer(folded, words)
-        if _is_hedge(folded, m)
-        # Serbian "bih" ("I would") is "BiH", Bosnia and Herzegovina, when written in capitals.
-        and not (
-            m.group() == "bih"
-            and not _written(sentence, norm.span(m.start(), m.end()), lower=False).islower()
-        )
+        if _is_hedge(folded, m) and not _is_bih(sentence, norm, m)
     ]
     hedges += [
         cue(m.start(), m.end(), kind="after")
@@ -697,12 +692,11 @@ def _analyse(sentence: str, published: date | None, group: str | None) -> _Analy
         if _is_hedge(folded, m)
     ]
     opening = vocabulary.conditional_opening.match(folded)
-    if opening is None and folded.rstrip(" \"')").endswith("?"):
-        opening = _YES_NO_QUESTION.match(folded)
     if opening is not None:
         start = opening.end() - len(opening.group().lstrip(" \"'(-"))
-        start = _QUESTION_WORD.match(folded, start).end()  # type: ignore[union-attr]
         hedges.append(cue(start, opening.end(), kind="opening"))
+    elif folded.rstrip(" \"')").endswith("?") and (question := _YES_NO_QUESTION.match(folded)):
+        hedges.append(cue(question.start("word"), question.end(), kind="opening"))
     times = sorted(_time_markers(folded, words, published, vocabulary, cue), key=lambda c: c.start)
     return _Analysis(
         folded=folded,
@@ -756,10 +750,14 @@ def _past_narrative(folded: str) -> bool:
     return _PAST_VERB.search(folded) is not None and _PRESENT_MARKER.search(folded) is None
 
 
-def _written(sentence: str, span: tuple[int, int], *, lower: bool = True) -> str:
-    """The words at ``span`` as written (lower-cased unless ``lower`` is false)."""
-    written = sentence[span[0] : span[1]]
-    return written.lower() if lower else written
+def _written(sentence: str, span: tuple[int, int]) -> str:
+    return sentence[span[0] : span[1]].lower()
+
+
+def _is_bih(sentence: str, norm: Squeezed, m: re.Match[str]) -> bool:
+    """Serbian "bih" ("I would") written in capitals: "BiH", Bosnia and Herzegovina."""
+    start, end = norm.span(m.start(), m.end())
+    return m.group() == "bih" and not sentence[start:end].islower()
 
 
 _MONTH_MAY_AFTER = re.compile(r"\s?(?:\d|(?:19|20)\d\d|'s\b)")

@@ -147,7 +147,7 @@ class Engine:
         cue_sentences: list[int] | None = (
             [] if folded.isascii() or not _NON_ASCII_WORD_CHARACTER.search(folded) else None
         )
-        frame = _retrospective(sentences)
+        frame = _retrospective(norm, sentences, bounds)
         matched = self._matcher.match_each(words_of_sentences, lang)
         for position, (hits, term_hits) in enumerate(matched):
             if not term_hits:
@@ -295,10 +295,13 @@ def _language(lang: str | None) -> str | None:
     return language_group(code) or code
 
 
-def _retrospective(sentences: Sequence[Sentence]) -> str | None:
-    """What frames the item as a look back, said in its title or its first sentence."""
-    for sentence in sentences[:2]:
-        cue = retrospective_cue(sentence.text)
+def _retrospective(
+    norm: Normalized, sentences: Sequence[Sentence], bounds: Sequence[tuple[int, int]]
+) -> str | None:
+    """What frames the item as a look back, said in its title or its first sentence
+    (``bounds``: the sentences' spans in the folded text)."""
+    for sentence, (start, end) in zip(sentences[:2], bounds, strict=False):
+        cue = retrospective_cue(norm, start, end)
         if cue is not None:
             return cue
         if not sentence.is_title:

@@ -323,7 +323,7 @@ class TermIndex:
             words = list(words)  # slices are compared with lists of words
         # A phrase's other exact words must be in this sentence, not only somewhere in the
         # document: the sentence's own words, gathered when a phrase first asks.
-        own: set[str] | None = None
+        own: set[str] = set()
         for index in [i for i, word in enumerate(words) if word in starters]:
             word = words[index]
             starts = cache.get(word) or long_words[word]
@@ -350,12 +350,11 @@ class TermIndex:
                             last = _align(terms[term_id], words, 1, index + 1)
                             if last >= 0:
                                 hits.setdefault(term_id, []).append((index, last))
+            if not own and (starts.gapped or starts.anchored):
+                own.update(words)
             for term_id, needed in starts.gapped:
-                if needed:
-                    if own is None:
-                        own = set(words)
-                    if not needed <= own:
-                        continue
+                if not needed <= own:
+                    continue
                 last = _align(terms[term_id], words, 1, index + 1)
                 if last >= 0:
                     hits.setdefault(term_id, []).append((index, last))
@@ -365,11 +364,8 @@ class TermIndex:
                     if first >= 0 and words[first : first + len(exact)] == exact:
                         hits.setdefault(term_id, []).append((first, first + len(exact) - 1))
             for term_id, anchor, needed in starts.anchored:
-                if needed:
-                    if own is None:
-                        own = set(words)
-                    if not needed <= own:
-                        continue
+                if not needed <= own:
+                    continue
                 term = terms[term_id]
                 first = _align_back(term, words, anchor, index)
                 if first >= 0:

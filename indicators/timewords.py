@@ -324,6 +324,8 @@ _MONTH_CONTEXT = re.compile(
     r"|last|this|next|u|od|do|krajem|pocetkom|sredinom|ne|nga|deri|me)[\s-]$"
 )
 # Words before a date that point forward to it: the date may lie in the coming year.
+# (They are looked for in the few characters before the date.)
+_TOWARD_REACH = 24
 _TOWARD = re.compile(
     r"\b(?:by|from|until|till|before|starting|as\sof|no\slater\sthan|do|od|pre|najkasnije"
     r"|deri(?:\sme|\sne)?|nga|prej|para)\s(?:the\s)?$"
@@ -380,7 +382,9 @@ def dated_mentions(folded: str, published: date) -> list[tuple[int, int, date]]:
 def _next_year_is_meant(day: date, published: date, folded: str, start: int) -> bool:
     """Whether a day named without a year after "by", "from", "until" ... means next
     year's: "by January 1" in September is the coming one, not the one nine months ago."""
-    if (published - day).days <= _HALF_YEAR or not _TOWARD.search(folded, 0, start):
+    if (published - day).days <= _HALF_YEAR or not _TOWARD.search(
+        folded, max(0, start - _TOWARD_REACH), start
+    ):
         return False
     try:
         return (day.replace(year=day.year + 1) - published).days <= _HALF_YEAR

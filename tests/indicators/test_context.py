@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from indicators import context
 from indicators.context import CHECKS, ContextVerdict, classify_context
-from indicators.text import split_sentences
+from indicators.text import normalize, split_sentences
 from indicators.types import Status, compose_text
 
 PUBLISHED = date(2022, 11, 22)
@@ -490,10 +490,17 @@ def test_a_comma_inside_a_number_cuts_no_clause() -> None:
         ("Na današnji dan potpisan je Kumanovski sporazum", "Na današnji dan"),
         ("25 vjet nga masakra e Reçakut", "vjet nga"),
         ("Përvjetori i sulmit në Banjskë", "Përvjetori"),
+        ("Ten years\n since the crisis", "years\n since"),  # whitespace as written
     ],
 )
 def test_retrospective_cue_is_quoted_as_written(text: str, cue: str) -> None:
-    assert context.retrospective_cue(text) == cue
+    assert context.retrospective_cue(normalize(text)) == cue
+
+
+def test_retrospective_cue_looks_only_between_the_bounds_given() -> None:
+    norm = normalize("Police raid two villages. Ten years since the crisis.")
+    assert context.retrospective_cue(norm, 0, 25) is None
+    assert context.retrospective_cue(norm, 26) == "years since"
 
 
 @pytest.mark.parametrize(
@@ -505,7 +512,7 @@ def test_retrospective_cue_is_quoted_as_written(text: str, cue: str) -> None:
     ],
 )
 def test_current_news_is_no_retrospective(text: str) -> None:
-    assert context.retrospective_cue(text) is None
+    assert context.retrospective_cue(normalize(text)) is None
 
 
 @pytest.mark.parametrize(
