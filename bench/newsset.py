@@ -123,10 +123,10 @@ def table(items: Sequence[Item], indicator_ids: Sequence[str]) -> str:
         " | leaks | any recall |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    totals = [0, 0, 0]
+    scores = []
     for indicator_id in indicator_ids:
         s = event_score(items, indicator_id)
-        totals = [a + b for a, b in zip(totals, (s.gold, s.predicted, s.correct), strict=True)]
+        scores.append(s)
         background = sum(indicator_id in i.background for i in items)
         leaks = sum(indicator_id in i.background and indicator_id in i.fired_events for i in items)
         labelled = [i for i in items if indicator_id in i.events | i.background]
@@ -137,7 +137,7 @@ def table(items: Sequence[Item], indicator_ids: Sequence[str]) -> str:
             f"| {indicator_id} | {s.gold} | {s.predicted} | {' | '.join(s.cells())}"
             f" | {background} | {leaks} | {two_places(any_recall)} |"
         )
-    s = Score(*totals)
+    s = Score.total(scores)
     bold = " | ".join(f"**{cell}**" for cell in s.cells())
     lines.append(f"| **all (micro)** | {s.gold} | {s.predicted} | {bold} | | | |")
     return "\n".join(lines)
@@ -147,11 +147,7 @@ def by_language(items: Sequence[Item], indicator_ids: Sequence[str]) -> str:
     lines = ["| language | items | precision | recall | F1 |", "|---|---:|---:|---:|---:|"]
     for lang in sorted({i.lang for i in items}):
         subset = [i for i in items if i.lang == lang]
-        totals = [0, 0, 0]
-        for indicator_id in indicator_ids:
-            s = event_score(subset, indicator_id)
-            totals = [a + b for a, b in zip(totals, (s.gold, s.predicted, s.correct), strict=True)]
-        s = Score(*totals)
+        s = Score.total(event_score(subset, indicator_id) for indicator_id in indicator_ids)
         lines.append(f"| {lang} | {len(subset)} | {' | '.join(s.cells())} |")
     return "\n".join(lines)
 

@@ -126,6 +126,16 @@ class Score:
             return None
         return 2 * p * r / (p + r)
 
+    @classmethod
+    def total(cls, scores: Iterable[Score]) -> Score:
+        """The micro-average of several scores: their counts added up."""
+        counted = list(scores)
+        return cls(
+            sum(s.gold for s in counted),
+            sum(s.predicted for s in counted),
+            sum(s.correct for s in counted),
+        )
+
     def cells(self) -> list[str]:
         """Precision, recall and F1 as table cells."""
         return [two_places(self.precision), two_places(self.recall), two_places(self.f1)]
@@ -174,7 +184,7 @@ def table(sentences: Sequence[Sentence], indicator_ids: Sequence[str]) -> str:
         " F1 (event) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    totals = {False: [0, 0, 0], True: [0, 0, 0]}
+    per_check: dict[bool, list[Score]] = {False: [], True: []}
     for indicator_id in indicator_ids:
         row = [indicator_id]
         scored = indicator_id in SCORED
@@ -186,12 +196,11 @@ def table(sentences: Sequence[Sentence], indicator_ids: Sequence[str]) -> str:
             if not events_only:
                 row.append(str(s.gold))
             row += [str(s.predicted), *s.cells()]
-            for i, value in enumerate((s.gold, s.predicted, s.correct)):
-                totals[events_only][i] += value
+            per_check[events_only].append(s)
         lines.append("| " + " | ".join(row) + " |")
     row = ["**scored, micro**"]
     for events_only in (False, True):
-        s = Score(*totals[events_only])
+        s = Score.total(per_check[events_only])
         if not events_only:
             row.append(str(s.gold))
         row += [str(s.predicted), *s.cells()]
